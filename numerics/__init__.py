@@ -1,0 +1,33 @@
+"""Exact Marchenko–Pastur-limit predictions of Levi, Beck & Bar-Sinai (2023), "Grokking in Linear Estimators".
+
+Public API (Section 3.1: ``d_out = 1``, no weight decay; ``t`` in GD steps of size ``eta``):
+
+* :func:`train_loss`, :func:`gen_loss` — Eq. (8) (closed form Eq. (9) for the train loss);
+* :func:`accuracy` — Eq. (10) (corrected reading), :func:`loss_at_accuracy` its inverse;
+* :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
+* :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
+* :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26).
+
+Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
+"""
+
+from . import approximations, mp_law
+from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
+from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
+from .losses import gen_loss, train_loss, train_loss_quad, train_loss_rate
+
+__all__ = [
+    "DEFAULT_LEVEL",
+    "GrokkingTime",
+    "RootFindingError",
+    "accuracy",
+    "approximations",
+    "crossing_time",
+    "gen_loss",
+    "grokking_time",
+    "loss_at_accuracy",
+    "mp_law",
+    "train_loss",
+    "train_loss_quad",
+    "train_loss_rate",
+]

@@ -1,0 +1,58 @@
+"""Input validation shared by the public functions of :mod:`numerics`.
+
+Every public function converts its real inputs with :func:`real`, so a bad value fails early with a
+``ValueError`` that names the parameter and the allowed range.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import mpmath
+
+
+def real(name: str, value, *, low=None, low_open: bool = True, high=None, high_open: bool = True):
+    """Return ``value`` as an ``mpmath.mpf`` after checking it is a finite real in the given interval.
+
+    ``low``/``high`` bound the interval (``None`` = unbounded); ``*_open`` says whether the bound itself
+    is excluded.  Raises ``ValueError`` naming ``name`` otherwise.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | mpmath.mpf):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    x = mpmath.mpf(value)
+    if not mpmath.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    lo_txt = "(" if low_open else "["
+    hi_txt = ")" if high_open else "]"
+    allowed = f"{lo_txt}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_txt}"
+    if low is not None and (x < low or (low_open and x == low)):
+        raise ValueError(f"{name} must lie in {allowed}, got {value!r}")
+    if high is not None and (x > high or (high_open and x == high)):
+        raise ValueError(f"{name} must lie in {allowed}, got {value!r}")
+    return x
+
+
+def positive(name: str, value):
+    """A finite real > 0 (``lam``, ``eta``, ``eps``)."""
+    return real(name, value, low=0)
+
+
+def nonnegative(name: str, value):
+    """A finite real >= 0 (``t``, ``loss``)."""
+    return real(name, value, low=0, low_open=False)
+
+
+def stable_step(eta, lam, d_out=1):
+    """Refuse GD step sizes for which full-batch GD on Eq. (3) diverges.
+
+    Mode ``nu`` of ``D`` is multiplied by ``1 - 2 eta nu / d_out`` per step (Eq. 3); it stays bounded
+    iff ``eta nu / d_out < 1``.  In the MP limit the largest eigenvalue is ``lam_+ = (1 + sqrt(lam))^2``,
+    so a prediction "after t GD steps" only describes a convergent run when ``eta < d_out / lam_+``.
+    """
+    bound = d_out / (1 + mpmath.sqrt(lam)) ** 2
+    if eta >= bound:
+        raise ValueError(
+            f"eta={mpmath.nstr(eta, 6)} is an unstable GD step for lam={mpmath.nstr(lam, 6)}"
+            f" (d_out={d_out}): need 0 < eta < d_out/lam_+ = {mpmath.nstr(bound, 6)},"
+            f" since modes near lam_+ are multiplied by |1 - 2 eta lam_+ / d_out| >= 1 per step"
+        )
