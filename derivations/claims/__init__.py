@@ -1,0 +1,1 @@
+"""Claim modules, one per part of the paper; importing one registers its claims."""
