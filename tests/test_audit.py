@@ -1,0 +1,87 @@
+"""The audit itself: one test per claim, asserting the computed verdict equals the recorded one."""
+
+import json
+
+import pytest
+
+from derivations import all_claims
+from derivations.checks import NoValidPoints, compare
+from derivations.claim import Status, Verdict
+from derivations.cli import main
+from derivations.engine import run_claim
+
+from .expected_verdicts import EXPECTED
+
+CLAIMS = all_claims()
+
+
+@pytest.mark.parametrize("cid", list(CLAIMS))
+def test_claim_verdict(cid):
+    result = run_claim(CLAIMS[cid])
+    assert result.error is None, f"check crashed:\n{result.error}"
+    assert cid in EXPECTED, f"claim {cid} has no recorded verdict; computed {result.status}: {result.verdict.detail}"
+    assert result.status == EXPECTED[cid], (
+        f"{cid}: computed {result.status}, recorded {EXPECTED[cid]}\n{result.verdict.detail}"
+    )
+    if result.verdict.status is Status.REFUTED:
+        assert result.verdict.corrected
+
+
+def test_every_recorded_claim_exists():
+    assert set(EXPECTED) == set(CLAIMS)
+
+
+@pytest.mark.parametrize("eq", [*range(1, 13), *range(20, 27)])
+def test_every_equation_is_covered(eq):
+    assert any(eq in c.equations for c in CLAIMS.values()), f"Eq. {eq} has no claim"
+
+
+def test_dependency_graph_is_ordered_and_acyclic():
+    seen = set()
+    for cid, c in CLAIMS.items():  # all_claims() returns a topological order
+        assert all(u in seen for u in c.uses), f"{cid} listed before its dependencies {c.uses}"
+        seen.add(cid)
+
+
+def test_claims_have_printed_formula_and_section():
+    for c in CLAIMS.values():
+        assert c.printed and c.title and c.section, c.id
+
+
+def test_refuted_verdict_requires_correction():
+    with pytest.raises(ValueError):
+        Verdict(Status.REFUTED, "x")
+
+
+def test_compare_with_no_valid_points_is_an_error():
+    with pytest.raises(NoValidPoints):
+        compare(lambda a: float("nan"), lambda a: 1.0, [{"a": 1}])
+    with pytest.raises(NoValidPoints):
+        compare(lambda a: 1.0, lambda a: 1.0, [])
+
+
+def test_compare_detects_disagreement():
+    agree = compare(lambda a: a, lambda a: a * (1 + 1e-8), [{"a": 1}, {"a": 2}])
+    assert 7.5 < agree.digits < 8.5 and agree.valid == 2
+
+
+def test_cli_json(capsys):
+    code = main(["--json", "--no-progress", "--claim", "eq10-level", "--claim", "eq6-mean-variance"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {o["id"] for o in out} == {"eq10-level", "eq6-mean-variance"}
+    for o in out:
+        assert set(o) >= {"id", "equations", "verdict", "detail", "corrected"}
+        assert all(isinstance(e, int) for e in o["equations"])
+
+
+def test_cli_table(capsys):
+    assert main(["--no-progress", "--claim", "eq20-restates-eq9"]) == 0
+    out = capsys.readouterr().out
+    assert "eq20-restates-eq9" in out and "proved" in out
+
+
+def test_cli_unknown_claim_is_usage_error():
+    with pytest.raises(SystemExit) as e:
+        main(["--claim", "no-such-claim"])
+    assert e.value.code == 2
