@@ -407,6 +407,10 @@ def _time_map(approx, which):
     return grid
 
 
+def _pct(v):
+    return "undefined" if v != v else f"{v:.1%}"
+
+
 def _map_verdict(grid, name):
     # an asymptotic claim (eps -> 0 at fixed lambda): the error must shrink towards the smallest eps; points where
     # the printed formula is undefined (NaN) are reported, and the claim needs a defined value at the smallest eps
@@ -418,9 +422,9 @@ def _map_verdict(grid, name):
     detail = (
         f"relative error of {name} against the exact MP crossing times (eta_0=0.01), grid lambda in {list(LAMS)},"
         f" eps in {list(EPSS)}: at the paper's eps=1e-3: "
-        + ", ".join(f"lambda={k}: {v:.1%}" for k, v in at_paper.items())
+        + ", ".join(f"lambda={k}: {_pct(v)}" for k, v in at_paper.items())
         + "; at eps=1e-9: "
-        + ", ".join(f"{lm}: {grid[(lm, 1e-9)]:.1%}" for lm in LAMS)
+        + ", ".join(f"{lm}: {_pct(grid[(lm, 1e-9)])}" for lm in LAMS)
         + f"; within 10% at {len(within)} of {len(grid)} grid points"
         + (": " + ", ".join(f"({lm},{ep:g})" for lm, ep in within) if within else "")
         + (
