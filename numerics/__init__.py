@@ -1,9 +1,11 @@
 """Exact Marchenko–Pastur-limit predictions of Levi, Beck & Bar-Sinai (2023), "Grokking in Linear Estimators".
 
-Public API (Section 3.1: ``d_out = 1``, no weight decay; ``t`` in GD steps of size ``eta``):
+Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 13), ``gamma`` (weight decay, Eqs. 3,
+15) and ``dynamics`` (``"flow"``, the paper's gradient flow, or ``"gd"``, exact discrete-time GD)):
 
-* :func:`train_loss`, :func:`gen_loss` — Eq. (8) (closed form Eq. (9) for the train loss);
-* :func:`accuracy` — Eq. (10) (corrected reading), :func:`loss_at_accuracy` its inverse;
+* :func:`train_loss`, :func:`gen_loss` — Eqs. (8), (13), (15) (closed form Eq. (9) for the train loss when
+  ``gamma = 0``); :func:`loss_limit` their ``t -> inf`` limits;
+* :func:`accuracy` — Eq. (10) (corrected reading) and Eq. (13), :func:`loss_at_accuracy` its inverse;
 * :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
 * :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
 * :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26).
@@ -14,10 +16,12 @@ Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.
 from . import approximations, mp_law
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
-from .losses import gen_loss, train_loss, train_loss_quad, train_loss_rate
+from .losses import DYNAMICS, gen_loss, loss_limit, train_loss, train_loss_quad, train_loss_rate
 
 __all__ = [
     "DEFAULT_LEVEL",
+    "DYNAMICS",
+    "loss_limit",
     "GrokkingTime",
     "RootFindingError",
     "accuracy",

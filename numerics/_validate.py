@@ -42,17 +42,26 @@ def nonnegative(name: str, value):
     return real(name, value, low=0, low_open=False)
 
 
-def stable_step(eta, lam, d_out=1):
+def output_dim(d_out):
+    """``d_out`` as an ``int >= 1``."""
+    if isinstance(d_out, bool) or not isinstance(d_out, numbers.Integral) or d_out < 1:
+        raise ValueError(f"d_out must be an integer >= 1, got {d_out!r}")
+    return int(d_out)
+
+
+def stable_step(eta, lam, d_out=1, gamma=0):
     """Refuse GD step sizes for which full-batch GD on Eq. (3) diverges.
 
-    Mode ``nu`` of ``D`` is multiplied by ``1 - 2 eta nu / d_out`` per step (Eq. 3); it stays bounded
-    iff ``eta nu / d_out < 1``.  In the MP limit the largest eigenvalue is ``lam_+ = (1 + sqrt(lam))^2``,
-    so a prediction "after t GD steps" only describes a convergent run when ``eta < d_out / lam_+``.
+    Mode ``nu`` of ``D`` is multiplied by ``1 - (2 eta / d_out)(nu + gamma/2)`` per step (Eq. 3); it stays bounded iff
+    ``(eta / d_out)(nu + gamma/2) < 1``.  In the MP limit the largest eigenvalue is ``lam_+ = (1 + sqrt(lam))^2``, so a
+    prediction "after t GD steps" only describes a convergent run when ``eta < d_out / (lam_+ + gamma/2)``.
     """
-    bound = d_out / (1 + mpmath.sqrt(lam)) ** 2
+    top = (1 + mpmath.sqrt(lam)) ** 2 + mpmath.mpf(gamma) / 2
+    bound = d_out / top
     if eta >= bound:
         raise ValueError(
-            f"eta={mpmath.nstr(eta, 6)} is an unstable GD step for lam={mpmath.nstr(lam, 6)}"
-            f" (d_out={d_out}): need 0 < eta < d_out/lam_+ = {mpmath.nstr(bound, 6)},"
-            f" since modes near lam_+ are multiplied by |1 - 2 eta lam_+ / d_out| >= 1 per step"
+            f"eta={mpmath.nstr(eta, 6)} is an unstable GD step for lam={mpmath.nstr(lam, 6)}, d_out={d_out},"
+            f" gamma={mpmath.nstr(mpmath.mpf(gamma), 6)}:"
+            f" need 0 < eta < d_out/(lam_+ + gamma/2) = {mpmath.nstr(bound, 6)},"
+            f" since modes near lam_+ are multiplied by |1 - 2 eta (lam_+ + gamma/2) / d_out| >= 1 per step"
         )

@@ -1,9 +1,13 @@
-"""Accuracy as a function of the loss (Eq. 10, corrected reading).
+"""Accuracy as a function of the loss (Eq. 10, corrected reading; Eq. 13 for ``d_out > 1``).
 
-A sample is correct when its squared error ``z^2 = (D^T x)^2`` is below ``eps``.  For ``z ~ N(0, L)``
-(variance ``L``; the paper writes "standard deviation") the probability is
-``P(|z| <= sqrt(eps)) = erf(sqrt(eps / (2 L)))``.  The paper prints ``2 P(|z| <= sqrt(eps))`` on the
-left, which would exceed 1; see claim ``eq10-accuracy``.
+A sample is correct when its mean squared error over outputs, ``||z||^2 / d_out`` with ``z = D^T x``, is below ``eps``.
+With ``z ~ N(0, L I_{d_out})`` (per-component variance ``L``; the paper writes "standard deviation" for ``d_out = 1``),
+``||z||^2 / L`` is chi-square with ``d_out`` degrees of freedom and
+
+    A = P(d_out/2, d_out eps / (2 L)) = 1 - Gamma(d_out/2, d_out eps/(2L)) / Gamma(d_out/2)        (Eq. 13),
+
+which for ``d_out = 1`` is ``P(|z| <= sqrt(eps)) = erf(sqrt(eps / (2 L)))`` (Eq. 10; the paper prints
+``2 P(|z| <= sqrt(eps))`` on the left, which would exceed 1: see claim ``eq10-accuracy``).
 """
 
 from __future__ import annotations
@@ -11,26 +15,31 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
-from ._validate import nonnegative, positive, real
+from ._validate import nonnegative, output_dim, positive, real
 
 __all__ = ["DEFAULT_LEVEL", "accuracy", "loss_at_accuracy"]
 
-#: The paper's accuracy level Erf(sqrt 2) ~ 0.9545, reached when L = eps / 4 (Section 3.1.3).
+#: The paper's accuracy level Erf(sqrt 2) ~ 0.9545, reached at L = eps / 4 when d_out = 1 (Section 3.1.3).
 DEFAULT_LEVEL = "erf(sqrt(2))"
 
 
-def accuracy(loss, eps):
-    """Fraction of samples with squared error below ``eps`` when the loss is ``loss`` (Eq. 10).
+def accuracy(loss, eps, *, d_out=1):
+    """Fraction of samples with mean squared error below ``eps`` when the loss is ``loss`` (Eqs. 10, 13).
 
-    ``A = erf(sqrt(eps / (2 loss)))``; ``A = 1`` at ``loss = 0``.  Raises ``ValueError`` for
-    ``loss < 0``, ``eps <= 0`` or non-finite input.
+    ``A = erf(sqrt(eps / (2 loss)))`` for ``d_out = 1``, the regularised lower incomplete gamma function
+    ``P(d_out/2, d_out eps / (2 loss))`` in general; ``A = 1`` at ``loss = 0``.  Raises ``ValueError`` for
+    ``loss < 0``, ``eps <= 0``, ``d_out < 1`` or non-finite input.
     """
     loss = nonnegative("loss", loss)
     eps = positive("eps", eps)
+    d_out = output_dim(d_out)
     if loss == 0:
         return mpmath.mpf(1)
     with mp.workprec(mp.prec + 10):
-        v = mpmath.erf(mpmath.sqrt(eps / (2 * loss)))
+        if d_out == 1:
+            v = mpmath.erf(mpmath.sqrt(eps / (2 * loss)))
+        else:
+            v = mpmath.gammainc(mpmath.mpf(d_out) / 2, 0, d_out * eps / (2 * loss), regularized=True)
     return +v
 
 
@@ -41,15 +50,28 @@ def level_value(level):
     return real("level", level, low=0, high=1)
 
 
-def loss_at_accuracy(level, eps):
-    """The loss ``L*`` at which Eq. (10) gives accuracy ``level``: ``L* = eps / (2 erfinv(level)^2)``.
+def loss_at_accuracy(level, eps, *, d_out=1):
+    """The loss ``L*`` at which Eq. (10)/(13) gives accuracy ``level`` (``None``: the paper's Erf(sqrt 2)).
 
-    For the default level Erf(sqrt 2) this is exactly ``eps / 4``.
+    ``d_out = 1``: ``L* = eps / (2 erfinv(level)^2)``, exactly ``eps / 4`` for Erf(sqrt 2).  ``d_out > 1``:
+    ``L* = d_out eps / (2 x)`` with ``P(d_out/2, x) = level``, solved by Newton's method and residual-checked.
     """
     eps = positive("eps", eps)
+    d_out = output_dim(d_out)
+    lev = level_value(level)
     with mp.workprec(mp.prec + 10):
-        if level is None or level == DEFAULT_LEVEL:
-            v = eps / 4
+        if d_out == 1:
+            v = eps / 4 if (level is None or level == DEFAULT_LEVEL) else eps / (2 * mpmath.erfinv(lev) ** 2)
         else:
-            v = eps / (2 * mpmath.erfinv(level_value(level)) ** 2)
+            from scipy.special import gammaincinv
+
+            a = mpmath.mpf(d_out) / 2
+            x0 = mpmath.mpf(float(gammaincinv(float(a), float(lev))))
+            x = mp.findroot(lambda x: mpmath.gammainc(a, 0, x, regularized=True) - lev, x0)
+            resid = abs(mpmath.gammainc(a, 0, x, regularized=True) - lev)
+            if resid > mpmath.ldexp(1, -mp.prec + 8):
+                from .grokking import RootFindingError
+
+                raise RootFindingError(f"chi-square quantile for level {lev} failed its residual check ({resid})")
+            v = d_out * eps / (2 * x)
     return +v

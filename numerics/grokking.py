@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import mpmath
 from mpmath import mp
 
-from . import mp_law
-from ._validate import positive, stable_step
+from . import losses
+from ._validate import positive
 from .accuracy import level_value, loss_at_accuracy
-from .losses import gen_loss, train_loss
 
 __all__ = ["GrokkingTime", "crossing_time", "grokking_time"]
 
@@ -45,6 +44,9 @@ class GrokkingTime:
     lam: mpmath.mpf
     eta: mpmath.mpf
     eps: mpmath.mpf
+    d_out: int = 1
+    gamma: mpmath.mpf = mpmath.mpf(0)
+    dynamics: str = "flow"
 
 
 def crossing_time(loss: Callable, threshold, *, limit, t0):
@@ -81,26 +83,39 @@ def crossing_time(loss: Callable, threshold, *, limit, t0):
     return root
 
 
-def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None) -> GrokkingTime:
-    """Times at which train and generalisation accuracy reach ``level`` (Section 3.1.3, exact MP limit).
+def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dynamics="flow") -> GrokkingTime:
+    """Times at which train and generalisation accuracy reach ``level`` (Section 3.1.3; Eqs. 13, 15 in general).
 
-    ``level`` defaults to the paper's Erf(sqrt 2) ~ 95.45 %, reached when ``L = eps / 4``; any level in
-    (0, 1) is accepted (Fig. 4 uses 0.95).  Uses the exact losses of Eq. (8), not the approximations of
-    Eqs. (11)–(12) and (24)–(26).  Raises ``ValueError`` for invalid input (see :func:`train_loss`).
+    ``level`` defaults to the paper's Erf(sqrt 2) ~ 95.45 % (reached when ``L = eps / 4`` for ``d_out = 1``); any level
+    in (0, 1) is accepted (Fig. 4 uses 0.95).  Uses the exact MP-limit losses (:func:`numerics.train_loss`), not the
+    approximations of Eqs. (11)-(12) and (24)-(26).  With ``dynamics="gd"`` the crossing time is that of the exact
+    discrete-time losses continued to real ``t`` (``a(nu)^t``), which requires every mode factor
+    ``a(nu) = 1 - (2 eta/d_out)(nu + gamma/2)`` to be non-negative, i.e. ``eta <= d_out / (2 (lam_+ + gamma/2))``.
+    Raises ``ValueError`` for invalid input (see :func:`numerics.train_loss`).
     """
-    lam = positive("lam", lam)
-    eta = positive("eta", eta)
+    lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics)
     eps = positive("eps", eps)
-    stable_step(eta, lam)
+    if dynamics == "gd" and 2 * eta * ((1 + mpmath.sqrt(lam)) ** 2 + gamma / 2) > d_out:
+        raise ValueError(
+            f"eta={mpmath.nstr(eta, 6)} makes some GD mode factors negative (oscillating losses) for lam={lam}:"
+            f" grokking_time with dynamics='gd' needs eta <= d_out/(2 (lam_+ + gamma/2))"
+        )
     lev = level_value(level)
     with mp.workprec(mp.prec + 20):
-        thr = loss_at_accuracy(lev if level is not None else None, eps)
-        t0 = 1 / (4 * eta)
-        t_tr = crossing_time(lambda t: train_loss(t, lam, eta=eta), thr, limit=0, t0=t0)
-        t_gen = crossing_time(lambda t: gen_loss(t, lam, eta=eta), thr, limit=mp_law.atom(lam), t0=t0)
+        thr = loss_at_accuracy(level, eps, d_out=d_out)
+        t0 = d_out / (4 * eta)
+
+        def loss(train):
+            if gamma == 0 and dynamics == "flow" and train:
+                return lambda t: losses._closed_train(t, lam, eta, d_out)
+            return lambda t: losses._quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
+
+        kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
+        t_tr = crossing_time(loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0)
+        t_gen = crossing_time(loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0)
         delta = None if t_tr is None or t_gen is None else t_gen - t_tr
 
     def rnd(x):  # round to the caller's precision
         return None if x is None else +x
 
-    return GrokkingTime(rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps)
+    return GrokkingTime(rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps, d_out, gamma, dynamics)

@@ -1,13 +1,20 @@
-"""Train and generalisation losses in the Marchenko–Pastur limit (Section 3.1, Eqs. 8, 9, 21).
+"""Train and generalisation losses in the Marchenko–Pastur limit (Eqs. 8, 9, 13, 15, 21).
 
-Setting: ``d_out = 1``, no weight decay, gradient flow with ``t`` counted in GD steps of size
-``eta`` (the paper's ``eta_0``).  With ``s = 4 eta t``:
+Per eigenmode ``nu`` of ``Sigma_tr`` and output column, the update of Eq. (3),
+``D_{t+1} = (I - 2 eta/d_out Sigma) D_t - (eta gamma/d_out)(D_t + T)``, contracts by
+``a(nu) = 1 - (2 eta/d_out)(nu + gamma/2)`` per step towards ``D_inf = -(gamma/2)/(nu + gamma/2) T``.  With ``S_0, T``
+iid ``N(0, 1/(2 d_in d_out))``, averaging over the initialisation gives, for either dynamics,
 
-* ``L_tr(t) = E[nu exp(-s nu)] = exp(-s (1 + lam)) 0F1(; 2; s^2 lam)``  (Eqs. 8 and 9; Eq. 9 is proved
-  in :mod:`derivations.claims.mp_limit`), valid for every ``lam > 0``;
-* ``L_gen(t) = E[exp(-s nu)]`` (Eq. 8), evaluated by quadrature of the MP law, atom included;
-* ``dL_gen/dt = -4 eta L_tr`` (Eq. 21).
+    L_tr/gen(t) = (1 / (2 d_out)) E_MP[ q(nu) (c(nu)^2 + r(nu)^2) ],  r = (c nu + gamma/2) / (nu + gamma/2),
 
+with ``q = nu`` (train) or ``1`` (gen) and the decay ``c(nu) = exp(-(2 eta/d_out)(nu + gamma/2) t)`` for gradient flow
+(``dynamics="flow"``, the paper's Eqs. 8, 13, 15) or ``c(nu) = a(nu)^t`` for the exact discrete-time GD of Eq. (3)
+(``dynamics="gd"``).  For ``gamma = 0`` this is ``(1/d_out) E[q c^2]``, i.e. Eq. (8) with ``eta -> eta / d_out`` and the
+``1/d_out`` of Eq. (13); for ``d_out = 1`` it is Eq. (15).  ``t`` is counted in GD steps of size ``eta`` (the paper's
+``eta_0``).
+
+Fast path: for ``gamma = 0`` under gradient flow the train loss has the closed form of Eq. (9) (proved in
+:mod:`derivations.claims.mp_limit`); everything else is evaluated by quadrature of the MP law, atom included.
 All results are correct to the working precision of ``mpmath.mp`` (computed with 20 guard bits).
 """
 
@@ -17,67 +24,133 @@ import mpmath
 from mpmath import mp
 
 from . import mp_law
-from ._validate import nonnegative, positive, stable_step
+from ._validate import nonnegative, output_dim, positive, real, stable_step
 
-__all__ = ["gen_loss", "train_loss", "train_loss_rate", "train_loss_quad"]
+__all__ = ["DYNAMICS", "gen_loss", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
+
+#: ``"flow"``: gradient flow (the paper's equations); ``"gd"``: exact discrete-time full-batch GD of Eq. (3).
+DYNAMICS = ("flow", "gd")
 
 
-def _args(t, lam, eta):
-    t = nonnegative("t", t)
+def _common(lam, eta, d_out, gamma, dynamics):
     lam = positive("lam", lam)
     eta = positive("eta", eta)
-    stable_step(eta, lam)
-    return t, lam, eta
+    d_out = output_dim(d_out)
+    gamma = real("gamma", gamma, low=0, low_open=False)
+    if dynamics not in DYNAMICS:
+        raise ValueError(f"dynamics must be one of {DYNAMICS}, got {dynamics!r}")
+    stable_step(eta, lam, d_out, gamma)
+    return lam, eta, d_out, gamma
 
 
-def _train(s, lam):
-    return mpmath.exp(-s * (1 + lam)) * mpmath.hyp0f1(2, s * s * lam)
+def _args(t, lam, eta, d_out, gamma, dynamics):
+    t = nonnegative("t", t)
+    if dynamics == "gd" and t != int(t):
+        raise ValueError(f"t must be a whole number of GD steps with dynamics='gd', got {t}")
+    return (t, *_common(lam, eta, d_out, gamma, dynamics))
 
 
-def train_loss(t, lam, *, eta=0.01):
-    """Training loss ``L_tr`` after ``t`` GD steps of size ``eta`` (Eq. 8, closed form Eq. 9).
+def _mode_loss(t, eta, d_out, gamma, dynamics):
+    """``nu -> (c^2 + r^2) / 2``: the initialisation-averaged loss of one mode, times ``d_out`` (see module doc)."""
+    rate = 2 * eta / d_out
 
-    ``L_tr = exp(-4 eta (1 + lam) t) 0F1(; 2; 16 eta^2 t^2 lam)``; ``L_tr(0) = E[nu] = 1``.
-    Raises ``ValueError`` for ``t < 0``, ``lam <= 0``, ``eta <= 0``, non-finite input, or an unstable
-    step ``eta >= 1 / lam_+``.
+    def decay(nu):
+        if dynamics == "flow":
+            return mpmath.exp(-rate * (nu + gamma / 2) * t)
+        return (1 - rate * (nu + gamma / 2)) ** t
+
+    if gamma == 0:
+        return lambda nu: decay(nu) ** 2
+
+    def m(nu):
+        c = decay(nu)
+        r = (c * nu + gamma / 2) / (nu + gamma / 2)
+        return (c * c + r * r) / 2
+
+    return m
+
+
+def _closed_train(t, lam, eta, d_out):
+    """Eq. (9) with ``eta -> eta / d_out`` and the ``1/d_out`` of Eq. (13) (``gamma = 0``, gradient flow)."""
+    s = 4 * eta * t / d_out
+    return mpmath.exp(-s * (1 + lam)) * mpmath.hyp0f1(2, s * s * lam) / d_out
+
+
+def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
+    m = _mode_loss(t, eta, d_out, gamma, dynamics)
+    scale = 4 * eta * t / d_out
+    f = (lambda nu: nu * m(nu)) if train else m
+    return mp_law.expect(f, lam, scale=scale) / d_out
+
+
+def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+    """Training loss after ``t`` GD steps (Eqs. 8, 9, 13, 15; see the module docstring for the general formula).
+
+    ``lam = d_in / N_tr``; ``eta`` the step size (``eta_0``); ``d_out`` the output dimension (Eq. 13); ``gamma`` the
+    weight decay of Eq. (3); ``dynamics`` ``"flow"`` (the paper) or ``"gd"`` (exact discrete steps; integer ``t``).
+    ``L_tr(0) = E[nu] / d_out = 1/d_out``.  Raises ``ValueError`` for ``t < 0``, ``lam <= 0``, ``eta <= 0``,
+    ``d_out < 1``, ``gamma < 0``, non-finite input, or an unstable step ``eta >= d_out / (lam_+ + gamma/2)``.
     """
-    t, lam, eta = _args(t, lam, eta)
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
     with mp.workprec(mp.prec + 20):
-        v = _train(4 * eta * t, lam)
+        if gamma == 0 and dynamics == "flow":
+            v = _closed_train(t, lam, eta, d_out)
+        else:
+            v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=True)
     return +v
 
 
-def train_loss_quad(t, lam, *, eta=0.01):
-    """``L_tr`` by direct quadrature of Eq. (8) (independent of the closed form Eq. 9)."""
-    t, lam, eta = _args(t, lam, eta)
-    s = 4 * eta * t
+def train_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+    """``L_tr`` by direct quadrature of the MP expectation (independent of the closed form Eq. 9)."""
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
     with mp.workprec(mp.prec + 20):
-        v = mp_law.expect(lambda nu: nu * mpmath.exp(-s * nu), lam, scale=s)
+        v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=True)
+    return +v
+
+
+def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+    """Generalisation loss ``||D_t||^2 / d_out`` after ``t`` GD steps, in the MP limit (Eqs. 8, 13, 15).
+
+    Includes the atom of Eq. (6): for ``gamma = 0`` it tends to ``(1 - 1/lam)^+ / d_out``.  Same arguments and
+    validation as :func:`train_loss`.
+    """
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    with mp.workprec(mp.prec + 20):
+        v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
+    return +v
+
+
+def loss_limit(lam, *, which="gen", d_out=1, gamma=0, eta=0.01):
+    """``lim_{t -> inf}`` of the train (``which="train"``) or gen loss, for either dynamics.
+
+    ``(1/(2 d_out)) E[q(nu) ((gamma/2)/(nu + gamma/2))^2]`` for ``gamma > 0``; for ``gamma = 0`` the train loss tends
+    to 0 and the gen loss to the atom ``(1 - 1/lam)^+ / d_out``.
+    """
+    lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, "flow")
+    if which not in ("train", "gen"):
+        raise ValueError(f"which must be 'train' or 'gen', got {which!r}")
+    with mp.workprec(mp.prec + 20):
+        if gamma == 0:
+            v = mpmath.mpf(0) if which == "train" else mp_law.atom(lam) / d_out
+        else:
+
+            def f(nu):
+                r = (gamma / 2) / (nu + gamma / 2)
+                return (nu if which == "train" else 1) * r * r / 2
+
+            v = mp_law.expect(f, lam) / d_out
     return +v
 
 
 def train_loss_rate(t, lam, *, eta=0.01):
-    """``dL_tr/dt = -4 eta E[nu^2 exp(-s nu)]`` in closed form.
+    """``dL_tr/dt = -4 eta E[nu^2 exp(-s nu)]`` in closed form (``d_out = 1``, ``gamma = 0``, gradient flow).
 
     From Eq. 9 and ``d/dz 0F1(;2;z) = 0F1(;3;z)/2``:
     ``dL_tr/dt = 4 eta exp(-s(1+lam)) [-(1+lam) 0F1(;2;z) + s lam 0F1(;3;z)]``, ``z = s^2 lam``.
     """
-    t, lam, eta = _args(t, lam, eta)
+    t, lam, eta, _, _ = _args(t, lam, eta, 1, 0, "flow")
     with mp.workprec(mp.prec + 20):
         s = 4 * eta * t
         z = s * s * lam
         v = 4 * eta * mpmath.exp(-s * (1 + lam)) * (-(1 + lam) * mpmath.hyp0f1(2, z) + s * lam * mpmath.hyp0f1(3, z))
-    return +v
-
-
-def gen_loss(t, lam, *, eta=0.01):
-    """Generalisation loss ``L_gen = E[exp(-4 eta nu t)]`` after ``t`` GD steps (Eq. 8).
-
-    Includes the atom of Eq. (6): ``L_gen -> (1 - 1/lam)^+`` as ``t -> inf``.  Same validation as
-    :func:`train_loss`.
-    """
-    t, lam, eta = _args(t, lam, eta)
-    s = 4 * eta * t
-    with mp.workprec(mp.prec + 20):
-        v = mp_law.expect(lambda nu: mpmath.exp(-s * nu), lam, scale=s)
     return +v
