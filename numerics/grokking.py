@@ -74,7 +74,8 @@ def crossing_time(loss: Callable, threshold, *, limit, t0):
 
     root = mp.findroot(g, (lo, hi), solver="anderson")
     residual = abs(g(root))
-    tol = mpmath.ldexp(max(1, abs(log_thr)), -mp.prec + 12)
+    # the loss carries ~20 guard bits beyond the caller's precision; allow 16 of them in the residual of log L
+    tol = mpmath.ldexp(max(1, abs(log_thr)), -mp.prec + 16)
     if not (lo <= root <= hi) or residual > tol:
         raise RootFindingError(
             f"root t={mpmath.nstr(root, 8)} fails its check: residual {mpmath.nstr(residual, 3)}"

@@ -46,3 +46,25 @@ EXPECTED = {
     "text-lambda1-divergence": "refuted",  # at fixed eps, t_gen(lam=1) = 4/(pi eta eps^2) is finite
     "text-lambda0-vanishes": "proved",  # Eq. 12 ~ sqrt(lam)/(2 eta)
 }
+
+# Sections 3.2-3.3, Appendices C-D (issue 5, first part)
+EXPECTED.update(
+    {
+        "eq28-update": "proved",  # Eq. 3 at gamma = 0
+        "eq13-loss-rescaling": "proved",  # columns independent, rate eta/d_out, entry variance 1/(d_in d_out)
+        "eq13-accuracy": "proved",  # chi-square with d_out degrees of freedom
+        "text-dout-accuracy-to-one": "refuted",  # chi2/d -> 1: A -> 0 when L > eps
+        "text-dout-max": "refuted",  # exact maximum near d_out ~ 26, not ~ 50
+        "eq14-update": "proved",
+        "text-wd-shift": "refuted",  # shift is gamma/2
+        "eq30-flow": "proved",
+        "eq31-solution": "proved",
+        "eq34-random-vectors": "asymptotic",  # O(d^-1/2) fluctuations
+        "eq35-from-33-34": "refuted",  # spurious factor d_in
+        "text-init-norms": "refuted",  # |S0|, |T| ~ 1/sqrt(2), not 1/sqrt(2 d_in)
+        "eq15-loss": "proved",
+        "eq16-plateaus": "refuted",  # half: gamma^2/(8(1-lam)), gamma^2/(8(1-lam)^3)
+        "eq16-grokking-time": "refuted",  # Delta t grows with gamma and diverges at gamma_c
+        "text-wd-overparameterised": "refuted",  # plateau (1-1/lam)/2, not Eq. 16
+    }
+)
