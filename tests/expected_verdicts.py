@@ -68,3 +68,14 @@ EXPECTED.update(
         "text-wd-overparameterised": "refuted",  # plateau (1-1/lam)/2, not Eq. 16
     }
 )
+
+# Section 4 and Appendix E (issue 5, second part)
+EXPECTED.update(
+    {
+        "eq38-gradient-flow": "proved",
+        "eq39-D-flow": "asymptotic",  # isotropic approximation, error shrinks as d_h grows
+        "eq39-h-hessian": "refuted",  # Tr H / 2 = Tr[S0^T Sigma S0] + Tr(Sigma)|S1|^2/d_out ~ d_in/(2 d_out) at init
+        "eq39-h-dot": "refuted",  # -(4 eta/d_out) Tr[(T+D)^T Sigma D]
+        "text-h0-half": "confirmed",
+    }
+)
