@@ -79,3 +79,13 @@ EXPECTED.update(
         "text-h0-half": "confirmed",
     }
 )
+EXPECTED.update(
+    {
+        "eq40-two-layer-losses": "refuted",  # prefactor |D0|^2/d_out with the d_out = 1 function (or eta/(2 d_out))
+        "text-tanh": "confirmed",  # small-init tanh is nearly linear
+        "text-two-layer-any-lambda": "refuted",  # null space of Sigma_tr still gives a plateau for lam > 1
+        "text-init-rescaling": "proved",  # (1 + alpha^2)/2 at every t
+        "text-label-noise": "refuted",  # GD fits the noise: dynamics change, extra loss grows to sigma^2 lam/(1-lam)
+        "text-gradient-flow": "confirmed",  # GD vs flow differences small at eta = 0.01
+    }
+)

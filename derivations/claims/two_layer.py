@@ -222,3 +222,152 @@ def _h0():
         + "; with h = 1/2, -2 eta_0 (h/d_out^2) Sigma D = -2 (eta_0/(2 d_out^2)) Sigma D, i.e. Eq. 4 at rate"
         " eta_0/(2 d_out^2) (SymPy)",
     )
+
+
+def _two_layer_runs(activation, lam=0.5, d_in=300, d_h=150, d_out=5, steps=5000, seeds=(1, 2), record=None):
+    record = record or [0, 500, 1000, 2500, steps]
+    return [
+        sim.train(
+            d_in=d_in,
+            n_train=int(round(d_in / lam)),
+            d_out=d_out,
+            hidden=d_h,
+            activation=activation,
+            steps=steps,
+            record=record,
+            eps=1e-4,
+            seed=s,
+            n_gen=2000,
+        )
+        for s in seeds
+    ]
+
+
+def _eq40_predictions(d0sq, t, lam, d_out, eta=0.01):
+    """Gen-loss predictions: reading A, reading B of the printed Eq. 40, and the corrected form."""
+    import mpmath
+    from mpmath import mp
+
+    import numerics
+
+    etap = eta / (2 * d_out**2)
+    with mp.workdps(15):
+        a = d0sq * float(numerics.gen_loss(t, lam, eta=etap))  # L^{1-layer} = Eq. 8 (d_out = 1) at eta'
+        b = d0sq * float(numerics.gen_loss(t, lam, eta=etap, d_out=d_out))  # L^{1-layer} = Eq. 13 at eta'
+        c = d0sq / d_out * float(numerics.gen_loss(t, lam, eta=etap))
+    del mpmath
+    return a, b, c
+
+
+@claim(
+    id="eq40-two-layer-losses",
+    equations=(19, 40),
+    section=SEC,
+    uses=("text-h0-half", "eq13-loss-rescaling"),
+    title="Two-layer losses: L^{2-layer} = |D0|^2 L^{1-layer}(eta_0/(2 d_out^2), lam, t)",
+    printed=r"\mathcal L^{2\text{-layer}}_{\rm tr/gen}=\|D_0\|^2\mathcal L^{1\text{-layer}}_{\rm tr/gen}\left(\frac{\eta_0}{2d_{\rm out}^2},\lambda,t\right)",
+    reading=(
+        "L^{1-layer}(eta, lam, t) is read (A) as the d_out = 1 function of Eq. 8 and (B) as the d_out function of Eq. 13;"
+        " both readings are tested against simulation."
+    ),
+    variables={"d_h": ">> d_out", "activation": "linear"},
+)
+def _eq40():
+    d_out, lam = 5, 0.5
+    runs = _two_layer_runs("linear", lam=lam, d_out=d_out)
+    errs = {"A": 0.0, "B": 0.0, "corrected": 0.0}
+    for r in runs:
+        d0sq = float(r.gen_loss_exact[0]) * d_out  # L_gen = |D|^2 / d_out (Eq. 2)
+        for i, t in enumerate(r.t):
+            a, b, c = _eq40_predictions(d0sq, int(t), lam, d_out)
+            sim_v = float(r.gen_loss_exact[i])
+            for k, v in zip(errs, (a, b, c), strict=True):
+                errs[k] = max(errs[k], abs(v / sim_v - 1))
+    refuted = errs["A"] > 1 and errs["B"] > 1 and errs["corrected"] < 0.1
+    detail = (
+        f"two-layer linear GD (sim loop engine), 300-150-5, lam = {lam}, eta_0 = 0.01, 5000 steps, {len(runs)} seeds;"
+        " |D0|^2 from the run. Max relative error of the generalisation loss over t in {0, 500, 1000, 2500, 5000}:"
+        f" reading A (Eq. 8 at eta_0/(2 d_out^2)) {errs['A']:.0%} (a factor d_out too large from t = 0, since"
+        f" L_gen(0) = |D0|^2/d_out); reading B (Eq. 13 at eta_0/(2 d_out^2)) {errs['B']:.0%} (decays at the rate"
+        f" eta_0/(2 d_out^3)); corrected (|D0|^2/d_out) L^(d_out=1)(eta_0/(2 d_out^2)) {errs['corrected']:.1%}, as the"
+        " flow dD/dt = -(eta_0/d_out^2) Sigma D of Eq. 39 with h = 1/2 implies"
+    )
+    return Verdict(
+        Status.REFUTED if refuted else Status.UNKNOWN,
+        detail,
+        corrected=r"\mathcal L^{2\text{-layer}}_{\rm tr/gen}=\frac{\|D_0\|^2}{d_{\rm out}}\mathcal L^{d_{\rm out}=1}_{\rm tr/gen}"
+        r"\left(\frac{\eta_0}{2d_{\rm out}^2},\lambda,t\right)=\|D_0\|^2\mathcal L^{d_{\rm out}}_{\rm tr/gen}\left(\frac{\eta_0}{2d_{\rm out}},\lambda,t\right)",
+        evidence=errs,
+    )
+
+
+@claim(
+    id="text-tanh",
+    equations=(19,),
+    section="4.2 Non-linear activations",
+    uses=("eq40-two-layer-losses",),
+    title="A tanh two-layer MLP is well approximated by Eqs. 18-19",
+    printed=r"\text{tanh MLP (1000-200-5) well approximated by Eqs. (18), (19)}",
+    variables={"activation": "tanh", "d_h": "large"},
+)
+def _tanh():
+    d_out, lam, steps = 5, 0.5, 1000
+    rec = [0, 250, 500, 1000]
+    worst = {}
+    for act in ("linear", "tanh"):
+        runs = _two_layer_runs(act, lam=lam, d_out=d_out, steps=steps, seeds=(3,), record=rec)
+        e = 0.0
+        for r in runs:
+            d0sq = float(r.gen_loss[0]) * d_out  # tanh: no end-to-end D; use the held-out loss at t = 0
+            for i, t in enumerate(r.t):
+                _, _, c = _eq40_predictions(d0sq, int(t), lam, d_out)
+                e = max(e, abs(c / float(r.gen_loss[i]) - 1))
+        worst[act] = e
+    ok = worst["tanh"] < 0.15
+    return Verdict(
+        Status.CONFIRMED if ok else Status.UNKNOWN,
+        "held-out generalisation loss of 300-150-5 MLPs (lam = 0.5, eta_0 = 0.01, 1000 steps, n_gen = 2000) against"
+        f" the corrected Eq. 19/40: max relative error {worst['tanh']:.1%} (tanh) vs {worst['linear']:.1%} (linear)"
+        " over t in {0, 250, 500, 1000}. With the Appendix A initialisation the pre-activations have variance"
+        " ~ 1/(2 d_h), so tanh acts almost linearly; confirmed at this scale only (the paper's 1000-200-5 run is"
+        " longer than CI affords)",
+        evidence=worst,
+    )
+
+
+@claim(
+    id="text-two-layer-any-lambda",
+    equations=(19,),
+    section=SEC,
+    uses=("eq40-two-layer-losses", "text-loss-limits"),
+    title="'All results derived for lam < 1 hold [for two layers], regardless of d_out and for any lam'",
+    printed=r"\text{results for }\lambda<1\text{ hold for any }\lambda\ (d_h\gg1)",
+    variables={"lambda": "> 1"},
+)
+def _any_lambda():
+    lam, d_in, d_h = 1.5, 300, 100
+    ratios = []
+    for s in (4, 5):
+        r = sim.train(
+            d_in=d_in,
+            n_train=int(d_in / lam),
+            d_out=1,
+            hidden=d_h,
+            steps=8000,
+            record=[0, 4000, 8000],
+            seed=s,
+            n_gen=1000,
+        )
+        ratios.append(
+            (float(r.gen_loss_exact[1] / r.gen_loss_exact[0]), float(r.gen_loss_exact[2] / r.gen_loss_exact[0]))
+        )
+    plateau = 1 - 1 / lam
+    refuted = all(b > 0.5 * plateau and abs(b / a - 1) < 0.05 for a, b in ratios)
+    return Verdict(
+        Status.REFUTED if refuted else Status.UNKNOWN,
+        f"two-layer linear GD (300-100-1, lam = {lam}, eta_0 = 0.01): L_gen(t)/L_gen(0) at t = 4000, 8000 = "
+        + "; ".join(f"{a:.3f}, {b:.3f}" for a, b in ratios)
+        + f" (seeds 4, 5): it plateaus near the one-layer value 1 - 1/lam = {plateau:.3f} instead of vanishing. The"
+        " null space of Sigma_tr still blocks generalisation, so the lam < 1 results do not extend to lam > 1",
+        corrected=r"\text{for }\lambda>1\text{ the generalisation loss still plateaus (near }(1-1/\lambda)\mathcal L_{\rm gen}(0))",
+    )
