@@ -21,10 +21,10 @@ k = sp.symbols("d_out", positive=True, integer=True)
 
 @claim(
     id="eq28-update",
-    equations=(27, 28),
+    equations=(27, 28, 29),
     section="C d_out > 1",
     uses=("eq1-loss-trace", "eq2-gen-expectation", "eq3-update"),
-    title="Eqs. 27-28 restate Eqs. 1-3 with gamma = 0",
+    title="Eqs. 27-28 restate Eqs. 1-3 with gamma = 0; Eq. 29 is Eq. 1 at d_out = 1",
     printed=r"D_{t+1}=\left(\mathbf I-\frac{2\eta}{d_{\rm out}}\Sigma_{\rm tr}\right)D_t",
     variables={"d_out": ">= 1"},
 )
@@ -33,11 +33,16 @@ def _eq28():
     D, T, sig = sp.symbols("D T sigma")  # one eigen-mode / entry: the update is linear and acts entrywise per mode
     eq3 = (1 - 2 * eta / k * sig) * D - eta * g / k * (D + T)
     eq28 = (1 - 2 * eta / k * sig) * D
-    ok = is_zero(eq3.subs(g, 0) - eq28)
+    # Eq. 29 (Appendix D): L_tr = D^T Sigma D, i.e. Eq. 1's (1/d_out) Tr[D^T Sigma D] at d_out = 1
+    Dv = sp.Matrix(sp.symbols("D1:4"))
+    Sm = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"s{min(i, j)}{max(i, j)}"))
+    eq1_at_1 = (Dv.T * Sm * Dv).trace() / 1
+    ok = is_zero(eq3.subs(g, 0) - eq28) and is_zero((Dv.T * Sm * Dv)[0, 0] - eq1_at_1)
     return Verdict(
         Status.PROVED if ok else Status.UNKNOWN,
         "Eq. 28 is Eq. 3 at gamma = 0 (SymPy, per mode); Eq. 27 repeats the loss definitions of Eqs. 1-2 (claims"
-        " eq1-loss-trace, eq2-gen-expectation). The step is eta/d_out: the rate rescaling of Section 3.2",
+        " eq1-loss-trace, eq2-gen-expectation); Eq. 29 is Eq. 1 at d_out = 1 (the trace of a 1 x 1 matrix). The step"
+        " is eta/d_out: the rate rescaling of Section 3.2",
     )
 
 
