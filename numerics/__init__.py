@@ -8,12 +8,13 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 * :func:`accuracy` — Eq. (10) (corrected reading) and Eq. (13), :func:`loss_at_accuracy` its inverse;
 * :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
 * :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
-* :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26).
+* :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26);
+* :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid.
 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, mp_law
+from . import approximations, mp_law, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, loss_limit, train_loss, train_loss_quad, train_loss_rate
@@ -31,6 +32,7 @@ __all__ = [
     "grokking_time",
     "loss_at_accuracy",
     "mp_law",
+    "validity",
     "train_loss",
     "train_loss_quad",
     "train_loss_rate",

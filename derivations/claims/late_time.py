@@ -7,14 +7,13 @@ integrals, Eqs. 8-9), approximations from :mod:`numerics.approximations` (the pr
 
 from __future__ import annotations
 
-import functools
-
 import mpmath
 import sympy as sp
 from mpmath import mp
 
 import numerics
 from numerics import approximations as ap
+from numerics.validity import exact_times, validity_map
 
 from ..checks import (
     compare,
@@ -54,14 +53,6 @@ def L23(lm=LAM_Q, qq=q):
     return sp.sqrt(eta * t) * sp.exp(-y) / (
         2 * sp.sqrt(sp.pi) * eta * t * lm ** sp.Rational(3, 4)
     ) - qq * sp.uppergamma(sp.Rational(1, 2), y) / (sp.sqrt(sp.pi) * lm ** sp.Rational(3, 4))
-
-
-@functools.cache
-def exact_times(lm: float, ep: float, eta_: float = 0.01):
-    """Exact (t_train, t_gen, delta) from :func:`numerics.grokking_time`, as floats, at 20 digits (cached)."""
-    with mp.workdps(20):
-        g = numerics.grokking_time(lm, eta=eta_, eps=ep)
-    return tuple(None if v is None else float(v) for v in (g.t_train, g.t_gen, g.delta))
 
 
 def _fmt(x):
@@ -395,16 +386,10 @@ def _eq25():
     return Verdict(Status.PROVED if ok else Status.UNKNOWN, detail)
 
 
-def _time_map(approx, which):
-    """Relative error of an approximate time against the exact one over the (lambda, eps) grid."""
-    idx = {"tr": 0, "gen": 1, "delta": 2}[which]
-    grid = {}
-    with mp.workdps(20):
-        for lm in LAMS:
-            for ep in EPSS:
-                ex = exact_times(lm, ep)[idx]
-                grid[(lm, ep)] = relative_error(approx(lm, ep), ex)
-    return grid
+def _time_map(name):
+    """Relative error of approximation ``name`` over the (lambda, eps) grid, via :func:`numerics.validity.validity_map`."""
+    m = validity_map(name, LAMS, EPSS)
+    return {(lm, ep): float(m.rel_error[i, j]) for i, lm in enumerate(LAMS) for j, ep in enumerate(EPSS)}
 
 
 def _pct(v):
@@ -451,7 +436,7 @@ def _map_verdict(grid, name):
     variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
 )
 def _eq24_acc():
-    return _map_verdict(_time_map(lambda lm, ep: ap.t_train_eq24(lm, eps=ep), "tr"), "Eq. 24 (t_tr*)")
+    return _map_verdict(_time_map("eq24"), "Eq. 24 (t_tr*)")
 
 
 @claim(
@@ -464,7 +449,7 @@ def _eq24_acc():
     variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
 )
 def _eq25_acc():
-    return _map_verdict(_time_map(lambda lm, ep: ap.t_gen_eq25(lm, eps=ep), "gen"), "Eq. 25 (t_gen*)")
+    return _map_verdict(_time_map("eq25"), "Eq. 25 (t_gen*)")
 
 
 def _delta_symbolic(order):
@@ -564,7 +549,7 @@ def _eq26():
     variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
 )
 def _eq12_acc():
-    return _map_verdict(_time_map(lambda lm, ep: ap.delta_t_eq12(lm), "delta"), "Eq. 12 (Delta t)")
+    return _map_verdict(_time_map("eq12"), "Eq. 12 (Delta t)")
 
 
 @claim(
@@ -577,7 +562,7 @@ def _eq12_acc():
     variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
 )
 def _eq26_acc():
-    return _map_verdict(_time_map(lambda lm, ep: ap.delta_t_eq26(lm, eps=ep), "delta"), "Eq. 26 (Delta t)")
+    return _map_verdict(_time_map("eq26"), "Eq. 26 (Delta t)")
 
 
 LAW = sp.log(4 / (1 - lam) ** 2) / (eta * (lam - 1) ** 2)
