@@ -9,12 +9,13 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 * :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
 * :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
 * :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26);
+* :mod:`numerics.fast` — float64 vectorised losses and grokking times for phase diagrams (Fig. 4);
 * :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid.
 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, mp_law, validity
+from . import approximations, fast, mp_law, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, loss_limit, train_loss, train_loss_quad, train_loss_rate
@@ -27,6 +28,7 @@ __all__ = [
     "RootFindingError",
     "accuracy",
     "approximations",
+    "fast",
     "crossing_time",
     "gen_loss",
     "grokking_time",
