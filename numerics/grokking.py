@@ -49,24 +49,38 @@ class GrokkingTime:
     dynamics: str = "flow"
 
 
-def crossing_time(loss: Callable, threshold, *, limit, t0):
+def _bracket_near(loss, threshold, guess):
+    """A bracket ``[lo, hi]`` around ``guess`` with ``loss(lo) > threshold > loss(hi)``, or ``None``."""
+    for rel in (1e-9, 1e-6, 1e-3):
+        lo, hi = mpmath.mpf(guess) * (1 - rel), mpmath.mpf(guess) * (1 + rel)
+        if lo > 0 and loss(lo) > threshold > loss(hi):
+            return lo, hi
+    return None
+
+
+def crossing_time(loss: Callable, threshold, *, limit, t0, guess=None):
     """First ``t >= 0`` with ``loss(t) = threshold`` for a decreasing ``loss`` with ``loss(inf) = limit``.
 
     Returns 0 if ``loss(0) <= threshold`` and ``None`` if ``limit >= threshold`` (never reached).
-    ``t0`` sets the scale of the initial bracket.  Raises :class:`RootFindingError` if the root fails
-    its residual check.
+    ``t0`` sets the scale of the initial bracket; an optional ``guess`` (e.g. from the float64 path) is tried first
+    with a tight bracket that must verifiably contain the root.  Raises :class:`RootFindingError` if the root
+    fails its residual check.
     """
     if loss(mpmath.mpf(0)) <= threshold:
         return mpmath.mpf(0)
     if limit >= threshold:
         return None
-    lo, hi = mpmath.mpf(0), mpmath.mpf(t0)
-    for _ in range(_MAX_DOUBLINGS):
-        if loss(hi) < threshold:
-            break
-        lo, hi = hi, 2 * hi
-    else:  # pragma: no cover - would need a loss that decays slower than any power of 2^-400
-        raise RootFindingError(f"no bracket found up to t = {mpmath.nstr(hi, 5)}")
+    near = None if guess is None or not (guess > 0) else _bracket_near(loss, threshold, guess)
+    if near is not None:
+        lo, hi = near
+    else:
+        lo, hi = mpmath.mpf(0), mpmath.mpf(t0)
+        for _ in range(_MAX_DOUBLINGS):
+            if loss(hi) < threshold:
+                break
+            lo, hi = hi, 2 * hi
+        else:  # pragma: no cover - would need a loss that decays slower than any power of 2^-400
+            raise RootFindingError(f"no bracket found up to t = {mpmath.nstr(hi, 5)}")
     log_thr = mpmath.log(threshold)
 
     def g(t):
@@ -112,8 +126,25 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
             return lambda t: losses._quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
 
         kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
-        t_tr = crossing_time(loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0)
-        t_gen = crossing_time(loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0)
+        guesses = (None, None)
+        if dynamics == "flow":  # float64 estimates (~1e-14 relative) seed a tight, verified bracket
+            from .fast import grokking_time_grid
+
+            est = grokking_time_grid(
+                float(lam),
+                eta=float(eta),
+                eps=float(eps),
+                d_out=d_out,
+                gamma=float(gamma),
+                level=None if level is None else float(lev),
+            )
+            guesses = tuple(float(e) if e == e else None for e in est[:2])
+        t_tr = crossing_time(
+            loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0, guess=guesses[0]
+        )
+        t_gen = crossing_time(
+            loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0, guess=guesses[1]
+        )
         delta = None if t_tr is None or t_gen is None else t_gen - t_tr
 
     def rnd(x):  # round to the caller's precision

@@ -133,3 +133,18 @@ def test_mp_law_moments_and_density():
         assert (lo, hi) == (mpmath.mpf(0.25), mpmath.mpf(2.25))
         assert mp_law.density(0.1, 0.25) == 0 and mp_law.density(1, 0.25) > 0
         assert mp_law.atom(4) == mpmath.mpf(3) / 4 and mp_law.atom(0.5) == 0
+
+
+def test_crossing_time_falls_back_when_the_guess_is_wrong():
+    from numerics.grokking import crossing_time
+
+    with mp.workdps(25):
+        thr = mpmath.mpf(1e-3) / 4
+
+        def loss(t):
+            return numerics.gen_loss(t, 0.5)
+
+        good = crossing_time(loss, thr, limit=0, t0=25)
+        for guess in (None, 3.0, 1e9, float(good) * 1.01):
+            t = crossing_time(loss, thr, limit=0, t0=25, guess=guess)
+            assert abs(t / good - 1) < mpmath.mpf(10) ** -20
