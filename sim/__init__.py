@@ -1,9 +1,19 @@
-"""Numpy ground truth for the teacher-student experiment of the paper (Appendix A).
+"""Numpy ground truth for the teacher-student experiments of the paper (Sections 3-4, Appendix A).
 
-So far: the training Gram matrix and its spectrum (used by the audit of Eq. 8).  The gradient-descent simulator
-itself is the subject of a later issue.
+* :func:`train` -- full-batch GD of a one-layer (Eqs. 1-3) or two-layer (Eq. 17) student, returning a
+  :class:`TrainResult` of recorded losses and accuracies.  One linear layer has two engines: ``"loop"`` (literal GD)
+  and ``"spectral"`` (closed form of Eq. 3 in the eigenbasis of ``Sigma_tr``).
+* :class:`DivergenceError` -- a ``ValueError`` for step sizes at which GD diverges.
+* :func:`train_gram`, :func:`gram_spectrum` -- the training Gram matrix and its spectrum (used by the audit of Eq. 8).
+
+Modules: :mod:`sim.problem` (random draws), :mod:`sim.linear`, :mod:`sim.two_layer` (engines),
+:mod:`sim.metrics`, :mod:`sim.schedule`, :mod:`sim.stability`, :mod:`sim.result`, :mod:`sim.runner`.
 """
 
 from .data import gram_spectrum, train_gram
+from .result import TrainResult
+from .runner import train
+from .schedule import log_steps
+from .stability import DivergenceError
 
-__all__ = ["gram_spectrum", "train_gram"]
+__all__ = ["DivergenceError", "TrainResult", "gram_spectrum", "log_steps", "train", "train_gram"]

@@ -1,0 +1,38 @@
+"""Loss and accuracy of residuals, and the per-step record of a run (Eqs. 1, 2, 10, 13)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def loss_and_accuracy(residual: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """MSE and accuracy of residuals ``f_S(x) - y`` of shape ``(n_samples, ..., d_out)``.
+
+    The loss is PyTorch's ``MSELoss``: mean over samples *and* outputs (Eq. 1).  A sample is correct when the mean
+    over its outputs of the squared error is below ``eps`` (Section 3.1.2; the ``||z||^2 < d_out eps`` event whose
+    chi-square law gives Eq. 13).  Middle axes (e.g. several recorded steps at once) are kept.
+    """
+    per_sample = np.mean(residual * residual, axis=-1)
+    return per_sample.mean(axis=0), (per_sample < eps).mean(axis=0)
+
+
+class Recorder:
+    """Fills the arrays of a :class:`sim.TrainResult`, one recorded step at a time (or a block of them)."""
+
+    def __init__(self, steps: np.ndarray, eps: float):
+        self.t = np.asarray(steps, dtype=np.int64)
+        self.eps = eps
+        n = len(self.t)
+        self.train_loss, self.gen_loss, self.train_acc, self.gen_acc = (np.full(n, np.nan) for _ in range(4))
+        self.gen_loss_exact = np.full(n, np.nan)
+
+    def put(self, idx, train_residual, gen_residual, d=None) -> None:
+        """Record index/slice ``idx`` from residuals (and end-to-end ``D``, ``d_in x [R x] d_out``, if linear)."""
+        self.train_loss[idx], self.train_acc[idx] = loss_and_accuracy(train_residual, self.eps)
+        self.gen_loss[idx], self.gen_acc[idx] = loss_and_accuracy(gen_residual, self.eps)
+        if d is not None:
+            d_out = d.shape[-1]
+            self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d_out
+
+    def finite(self, idx) -> bool:
+        return bool(np.all(np.isfinite(self.train_loss[idx])) and np.all(np.isfinite(self.gen_loss[idx])))

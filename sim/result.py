@@ -1,0 +1,58 @@
+"""The value returned by :func:`sim.train`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+_ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Losses and accuracies of one gradient-descent run, one entry per recorded step.
+
+    * ``t`` -- the recorded GD steps (``int64``, ascending).
+    * ``train_loss`` -- Eq. (1) (Eq. 17 for two layers): mean over the ``n_train`` training samples *and* the
+      ``d_out`` outputs of the squared residual against the (possibly noisy) training labels.
+    * ``gen_loss`` -- the same mean over a held-out set of ``n_gen`` fresh Gaussian inputs with noise-free
+      teacher labels (the "empirical average" of Eq. 2).
+    * ``gen_loss_exact`` -- the expectation value of Eq. (2), ``||D||_F^2 / d_out``, where the end-to-end map is
+      linear (``D = S - T``, or ``D = S0 S1 - T`` for a two-layer linear net); all NaN for tanh.
+    * ``train_acc``, ``gen_acc`` -- fraction of samples whose mean over outputs of the squared error,
+      ``||f_S(x) - y||^2 / d_out``, is below ``eps`` (Section 3.1.2; for ``d_out > 1`` the chi-square
+      reading of Eq. 13).
+    * ``params`` -- every setting of the run, including ``seed``, the resolved ``n_gen`` and the ``engine`` used.
+
+    The arrays are read-only.
+    """
+
+    t: np.ndarray
+    train_loss: np.ndarray
+    gen_loss: np.ndarray
+    gen_loss_exact: np.ndarray
+    train_acc: np.ndarray
+    gen_acc: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        n = len(self.t)
+        for name in _ARRAYS:
+            a = np.array(getattr(self, name), dtype=np.int64 if name == "t" else np.float64)
+            if a.shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},), got {a.shape}")
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        object.__setattr__(self, "params", dict(self.params))
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def at(self, step: int) -> dict[str, float]:
+        """All recorded quantities at GD step ``step`` (which must have been recorded)."""
+        idx = np.flatnonzero(self.t == step)
+        if idx.size == 0:
+            raise KeyError(f"step {step} was not recorded")
+        return {name: getattr(self, name)[idx[0]].item() for name in _ARRAYS}

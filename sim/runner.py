@@ -1,0 +1,147 @@
+"""``sim.train``: validate the settings, draw the problem, run an engine, package a :class:`TrainResult`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+from . import linear, two_layer
+from .problem import draw
+from .result import TrainResult
+from .schedule import log_steps
+
+
+def train(
+    *,
+    d_in: int,
+    n_train: int,
+    d_out: int = 1,
+    eta: float = 0.01,
+    gamma: float = 0.0,
+    steps: int,
+    record=None,
+    eps: float = 1e-3,
+    seed: int = 0,
+    hidden: int | None = None,
+    activation: str = "linear",
+    n_gen: int | None = None,
+    label_noise: float = 0.0,
+    student_scale: float = 1.0,
+    engine: str = "auto",
+    progress: bool = False,
+) -> TrainResult:
+    """Full-batch GD of a student on a teacher's labels (Sections 3, 4; Appendix A); numpy ground truth.
+
+    Model: one linear layer ``f(x) = S^T x`` (``hidden=None``, Eq. 1) or two layers ``f(x) = S1^T sigma(S0^T x)``
+    (``hidden=d_h``, Eq. 17, ``activation`` ``"linear"`` or ``"tanh"``).  Teacher and student share the
+    architecture; each layer ``d_{l-1} -> d_l`` is initialised ``N(0, 1/(2 d_{l-1} d_l))`` (variance, Appendix A),
+    teacher and student independently; the student's initial weights are multiplied by ``student_scale``.
+
+    Loss: PyTorch ``MSELoss`` (mean over samples and outputs, Eq. 1) plus ``gamma/(2 d_out)`` times the squared
+    Frobenius norm of each weight matrix, so that one layer follows Eq. (3) exactly:
+    ``D_{t+1} = (I - 2 eta/d_out Sigma_tr) D_t - (eta gamma/d_out)(D_t + T)``.  Training labels are
+    ``T^T x_i + label_noise * N(0, I_{d_out})`` with the noise fixed for the run.
+
+    Parameters
+    ----------
+    d_in, n_train, d_out, steps : int >= 1
+        Input dimension, number of training samples (``lam = d_in / n_train``), outputs, GD steps.
+    eta : float > 0
+        Learning rate.  One layer: refused with :class:`sim.DivergenceError` (a ``ValueError``) when the top mode
+        of ``Sigma_tr`` would not shrink, ``|1 - (eta/d_out)(2 nu_max + gamma)| >= 1``.
+    gamma : float >= 0
+        Weight decay (Eq. 3).
+    record : None or iterable of int
+        Steps to record, each in ``[0, steps]`` (sorted and de-duplicated).  ``None``: ~200 log-spaced steps
+        including ``0`` and ``steps`` (:func:`sim.schedule.log_steps`).
+    eps : float > 0
+        Accuracy threshold on the per-sample mean-over-outputs squared error.
+    seed : int >= 0
+        Seed of the single ``np.random.default_rng``; draw order: data, teacher, student, held-out set, label noise
+        (:mod:`sim.problem`).  Same seed and settings -> identical numbers.
+    hidden : None or int >= 1
+        Width ``d_h`` of the hidden layer (``None``: one layer).
+    activation : "linear" or "tanh"
+        Hidden activation (``"tanh"`` needs ``hidden``).
+    n_gen : None or int >= 1
+        Size of the held-out set for ``gen_loss``/``gen_acc``; default ``10 * d_in``.
+    label_noise : float >= 0
+        Standard deviation of the training-label noise.
+    student_scale : float >= 0
+        ``alpha`` of ``S -> alpha S`` at initialisation (Section 3.1.3).
+    engine : "auto", "loop" or "spectral"
+        ``"spectral"``: closed form in the eigenbasis of ``Sigma_tr`` (one linear layer only); ``"loop"``: literal
+        GD; ``"auto"``: spectral for one linear layer, loop otherwise.
+    progress : bool
+        Show a tqdm bar for the loop engines.
+    """
+    d_in = v.integer("d_in", d_in)
+    n_train = v.integer("n_train", n_train)
+    d_out = v.integer("d_out", d_out)
+    steps = v.integer("steps", steps)
+    eta = v.real("eta", eta, low=0.0, strict=True)
+    gamma = v.real("gamma", gamma, low=0.0, strict=False)
+    eps = v.real("eps", eps, low=0.0, strict=True)
+    seed = v.seed(seed)
+    hidden = None if hidden is None else v.integer("hidden", hidden)
+    activation = v.choice("activation", activation, v.ACTIVATIONS)
+    n_gen = 10 * d_in if n_gen is None else v.integer("n_gen", n_gen)
+    label_noise = v.real("label_noise", label_noise, low=0.0, strict=False)
+    student_scale = v.real("student_scale", student_scale, low=0.0, strict=False)
+    engine = v.choice("engine", engine, v.ENGINES)
+    if not isinstance(progress, bool | np.bool_):
+        raise ValueError(f"progress must be a bool, got {progress!r}")
+    if hidden is None and activation != "linear":
+        raise ValueError(f"activation={activation!r} needs a hidden layer: pass hidden=<int >= 1> (or use 'linear')")
+    if engine == "spectral" and hidden is not None:
+        raise ValueError("engine='spectral' needs hidden=None (one linear layer); use engine='loop' or 'auto'")
+    used = engine if engine != "auto" else ("spectral" if hidden is None else "loop")
+    t = log_steps(steps) if record is None else v.record_steps(record, steps)
+
+    problem = draw(
+        d_in=d_in,
+        n_train=n_train,
+        d_out=d_out,
+        hidden=hidden,
+        activation=activation,
+        n_gen=n_gen,
+        label_noise=label_noise,
+        student_scale=student_scale,
+        seed=seed,
+    )
+    kw = {"eta": eta, "gamma": gamma, "eps": eps}
+    if hidden is not None:
+        rec = two_layer.run(problem, t, progress=progress, **kw)
+    elif used == "spectral":
+        rec = linear.run_spectral(problem, t, **kw)
+    else:
+        rec = linear.run_loop(problem, t, progress=progress, **kw)
+
+    params = {
+        "d_in": d_in,
+        "n_train": n_train,
+        "lam": d_in / n_train,
+        "d_out": d_out,
+        "eta": eta,
+        "gamma": gamma,
+        "steps": steps,
+        "eps": eps,
+        "seed": seed,
+        "hidden": hidden,
+        "activation": activation,
+        "n_gen": n_gen,
+        "label_noise": label_noise,
+        "student_scale": student_scale,
+        "engine": used,
+        "engine_requested": engine,
+        "record": "log" if record is None else "explicit",
+    }
+    return TrainResult(
+        t=rec.t,
+        train_loss=rec.train_loss,
+        gen_loss=rec.gen_loss,
+        gen_loss_exact=rec.gen_loss_exact,
+        train_acc=rec.train_acc,
+        gen_acc=rec.gen_acc,
+        params=params,
+    )
