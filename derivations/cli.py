@@ -34,13 +34,45 @@ def _table(results) -> str:
     return "\n".join(out)
 
 
+def _fig5(args) -> int:
+    from .experiments import fig5
+
+    kw = {"activations": args.activation, "lam": args.lam, "seeds": tuple(range(args.seeds))}
+    if args.full:
+        kw |= {"d_in": 1000, "d_hs": tuple(args.d_h), "steps": args.steps or 20000}
+    else:
+        kw |= {"d_in": 300, "d_hs": tuple(min(d, 150) for d in args.d_h), "steps": args.steps or 2000}
+    rows = fig5(progress=not args.no_progress, **kw)
+    print(
+        f"{'act':6s} {'d_h':>4s} {'seed':>4s} {'t':>7s} {'sim L_gen':>11s} {'Eq.40 (A)':>11s} {'Eq.40 (B)':>11s}"
+        f" {'corrected':>11s} {'err(corr)':>9s}"
+    )
+    for r in rows:
+        print(
+            f"{r.activation:6s} {r.d_h:4d} {r.seed:4d} {r.t:7d} {r.sim_gen:11.4e} {r.reading_a:11.4e}"
+            f" {r.reading_b:11.4e} {r.corrected:11.4e} {r.corrected / r.sim_gen - 1:+9.2%}"
+        )
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point.  Exit status 0 unless a check itself crashed (status ``error``)."""
     p = argparse.ArgumentParser(
         prog="grokking-audit",
-        description="Audit the equations of Levi, Beck & Bar-Sinai"
-        " (2023), 'Grokking in Linear Estimators', symbolically and numerically.",
+        description="Audit the equations of Levi, Beck & Bar-Sinai (2023), 'Grokking in Linear Estimators',"
+        " symbolically and numerically. Without a subcommand: run the audit.",
     )
+    sub = p.add_subparsers(dest="command")
+    f5 = sub.add_parser("fig5", help="two-layer networks of Fig. 5 against Eq. 40 (simulation)")
+    f5.add_argument(
+        "--full", action="store_true", help="the paper's size: d_in = 1000 (default: d_in = 300, d_h <= 150)"
+    )
+    f5.add_argument("--d-h", type=int, nargs="+", default=[50, 200], help="hidden widths (default 50 200)")
+    f5.add_argument("--activation", nargs="+", choices=["linear", "tanh"], default=["linear", "tanh"])
+    f5.add_argument("--lam", type=float, default=0.5, help="d_in / N_tr (not stated in the paper; default 0.5)")
+    f5.add_argument("--steps", type=int, default=None, help="GD steps (default 20000 with --full, else 2000)")
+    f5.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
+    f5.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument(
         "--json",
         action="store_true",
@@ -49,6 +81,11 @@ def main(argv=None) -> int:
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = p.parse_args(argv)
+    if args.command == "fig5":
+        try:
+            return _fig5(args)
+        except ValueError as e:
+            p.error(str(e))
     try:
         results = run(args.claim, progress=not args.no_progress)
     except ValueError as e:

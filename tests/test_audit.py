@@ -85,3 +85,16 @@ def test_cli_unknown_claim_is_usage_error():
     with pytest.raises(SystemExit) as e:
         main(["--claim", "no-such-claim"])
     assert e.value.code == 2
+
+
+def test_cli_fig5_small(capsys):
+    assert main(["fig5", "--activation", "linear", "--d-h", "20", "--steps", "200", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "corrected" in out and "linear" in out
+    assert len(out.strip().splitlines()) == 6  # header + 5 recorded steps
+
+
+def test_cli_fig5_bad_width_is_usage_error():
+    with pytest.raises(SystemExit) as e:
+        main(["fig5", "--d-h", "0", "--no-progress"])
+    assert e.value.code == 2

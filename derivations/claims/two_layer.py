@@ -14,6 +14,7 @@ import sim
 
 from ..checks import fit_power, is_zero
 from ..claim import Status, Verdict
+from ..experiments import eq40_predictions, two_layer_runs
 from ..registry import claim
 
 SEC = "4.1 Two layers"
@@ -224,41 +225,6 @@ def _h0():
     )
 
 
-def _two_layer_runs(activation, lam=0.5, d_in=300, d_h=150, d_out=5, steps=5000, seeds=(1, 2), record=None):
-    record = record or [0, 500, 1000, 2500, steps]
-    return [
-        sim.train(
-            d_in=d_in,
-            n_train=int(round(d_in / lam)),
-            d_out=d_out,
-            hidden=d_h,
-            activation=activation,
-            steps=steps,
-            record=record,
-            eps=1e-4,
-            seed=s,
-            n_gen=2000,
-        )
-        for s in seeds
-    ]
-
-
-def _eq40_predictions(d0sq, t, lam, d_out, eta=0.01):
-    """Gen-loss predictions: reading A, reading B of the printed Eq. 40, and the corrected form."""
-    import mpmath
-    from mpmath import mp
-
-    import numerics
-
-    etap = eta / (2 * d_out**2)
-    with mp.workdps(15):
-        a = d0sq * float(numerics.gen_loss(t, lam, eta=etap))  # L^{1-layer} = Eq. 8 (d_out = 1) at eta'
-        b = d0sq * float(numerics.gen_loss(t, lam, eta=etap, d_out=d_out))  # L^{1-layer} = Eq. 13 at eta'
-        c = d0sq / d_out * float(numerics.gen_loss(t, lam, eta=etap))
-    del mpmath
-    return a, b, c
-
-
 @claim(
     id="eq40-two-layer-losses",
     equations=(19, 40),
@@ -274,12 +240,12 @@ def _eq40_predictions(d0sq, t, lam, d_out, eta=0.01):
 )
 def _eq40():
     d_out, lam = 5, 0.5
-    runs = _two_layer_runs("linear", lam=lam, d_out=d_out)
+    runs = two_layer_runs("linear", lam=lam, d_out=d_out)
     errs = {"A": 0.0, "B": 0.0, "corrected": 0.0}
     for r in runs:
         d0sq = float(r.gen_loss_exact[0]) * d_out  # L_gen = |D|^2 / d_out (Eq. 2)
         for i, t in enumerate(r.t):
-            a, b, c = _eq40_predictions(d0sq, int(t), lam, d_out)
+            a, b, c = eq40_predictions(d0sq, int(t), lam, d_out)
             sim_v = float(r.gen_loss_exact[i])
             for k, v in zip(errs, (a, b, c), strict=True):
                 errs[k] = max(errs[k], abs(v / sim_v - 1))
@@ -315,12 +281,12 @@ def _tanh():
     rec = [0, 250, 500, 1000]
     worst = {}
     for act in ("linear", "tanh"):
-        runs = _two_layer_runs(act, lam=lam, d_out=d_out, steps=steps, seeds=(3,), record=rec)
+        runs = two_layer_runs(act, lam=lam, d_out=d_out, steps=steps, seeds=(3,), record=rec)
         e = 0.0
         for r in runs:
             d0sq = float(r.gen_loss[0]) * d_out  # tanh: no end-to-end D; use the held-out loss at t = 0
             for i, t in enumerate(r.t):
-                _, _, c = _eq40_predictions(d0sq, int(t), lam, d_out)
+                _, _, c = eq40_predictions(d0sq, int(t), lam, d_out)
                 e = max(e, abs(c / float(r.gen_loss[i]) - 1))
         worst[act] = e
     ok = worst["tanh"] < 0.15
