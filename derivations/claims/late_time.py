@@ -426,32 +426,6 @@ def _map_verdict(grid, name):
     )
 
 
-@claim(
-    id="eq24-accuracy",
-    equations=(24,),
-    section=SEC,
-    uses=("eq24-solves",),
-    title="Eq. 24 approximates the exact train crossing time as eps -> 0",
-    printed=r"t^*_{\rm tr}\simeq\text{Eq. (24)}",
-    variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
-)
-def _eq24_acc():
-    return _map_verdict(_time_map("eq24"), "Eq. 24 (t_tr*)")
-
-
-@claim(
-    id="eq25-accuracy",
-    equations=(25,),
-    section=SEC,
-    uses=("eq25-solves",),
-    title="Eq. 25 approximates the exact generalisation crossing time as eps -> 0",
-    printed=r"t^*_{\rm gen}\simeq\text{Eq. (25)}",
-    variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
-)
-def _eq25_acc():
-    return _map_verdict(_time_map("eq25"), "Eq. 25 (t_gen*)")
-
-
 def _delta_symbolic(order):
     """(3/(8 eta q^2)) [V(z_gen) - V(z_tr)] with V = log (order 1) or log - log log (order 2), z from Eqs. 24-25."""
     zt, zg = _printed_z("tr"), _printed_z("gen")
@@ -539,30 +513,60 @@ def _eq26():
     return Verdict(Status.PROVED if ok else Status.UNKNOWN, detail)
 
 
-@claim(
-    id="eq12-accuracy",
-    equations=(12,),
-    section="3.1.3 Grokking time",
-    uses=("eq12-leading",),
-    title="Eq. 12 approximates the exact grokking time as eps -> 0",
-    printed=r"\Delta t_{\rm grok}\simeq\text{Eq. (12)}",
-    variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
+#: The approximation-accuracy claims: (id, equation, section, uses, quantity, printed, validity-map name, label)
+_ACCURACY_CLAIMS = (
+    (
+        "eq24-accuracy",
+        24,
+        SEC,
+        "eq24-solves",
+        "the exact train crossing time",
+        r"t^*_{\rm tr}\simeq\text{Eq. (24)}",
+        "eq24",
+        "Eq. 24 (t_tr*)",
+    ),
+    (
+        "eq25-accuracy",
+        25,
+        SEC,
+        "eq25-solves",
+        "the exact generalisation crossing time",
+        r"t^*_{\rm gen}\simeq\text{Eq. (25)}",
+        "eq25",
+        "Eq. 25 (t_gen*)",
+    ),
+    (
+        "eq12-accuracy",
+        12,
+        "3.1.3 Grokking time",
+        "eq12-leading",
+        "the exact grokking time",
+        r"\Delta t_{\rm grok}\simeq\text{Eq. (12)}",
+        "eq12",
+        "Eq. 12 (Delta t)",
+    ),
+    (
+        "eq26-accuracy",
+        26,
+        SEC,
+        "eq26-next-order",
+        "the exact grokking time",
+        r"\Delta t_{\rm grok}\simeq\text{Eq. (26)}",
+        "eq26",
+        "Eq. 26 (Delta t)",
+    ),
 )
-def _eq12_acc():
-    return _map_verdict(_time_map("eq12"), "Eq. 12 (Delta t)")
 
-
-@claim(
-    id="eq26-accuracy",
-    equations=(26,),
-    section=SEC,
-    uses=("eq26-next-order",),
-    title="Eq. 26 approximates the exact grokking time as eps -> 0",
-    printed=r"\Delta t_{\rm grok}\simeq\text{Eq. (26)}",
-    variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
-)
-def _eq26_acc():
-    return _map_verdict(_time_map("eq26"), "Eq. 26 (Delta t)")
+for _id, _eq, _sec, _uses, _what, _printed, _name, _label in _ACCURACY_CLAIMS:
+    claim(
+        id=_id,
+        equations=(_eq,),
+        section=_sec,
+        uses=(_uses,),
+        title=f"Eq. {_eq} approximates {_what} as eps -> 0",
+        printed=_printed,
+        variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
+    )(lambda _name=_name, _label=_label: _map_verdict(_time_map(_name), _label))
 
 
 LAW = sp.log(4 / (1 - lam) ** 2) / (eta * (lam - 1) ** 2)

@@ -35,6 +35,12 @@ def _mode_solution():
     return sp.exp(-_kappa() * t) * (s0 - tau + c * tau) - c * tau
 
 
+def _eq14_update():
+    """Eq. 14 for one eigen-mode sigma of Sigma_tr: D - 2 eta (sigma + gamma/2) D - eta gamma T (and the symbols)."""
+    sig, T = sp.symbols("sigma T", real=True)
+    return D - 2 * eta * (sig + g / 2) * D - eta * g * T, sig, T
+
+
 @claim(
     id="eq14-update",
     equations=(14,),
@@ -45,9 +51,8 @@ def _mode_solution():
     variables={"gamma": ">= 0"},
 )
 def _eq14():
-    sig, T = sp.symbols("sigma T", real=True)
+    eq14, sig, T = _eq14_update()
     eq3 = (1 - 2 * eta * sig) * D - eta * g * (D + T)
-    eq14 = D - 2 * eta * (sig + g / 2) * D - eta * g * T
     return Verdict(
         Status.PROVED if is_zero(sp.expand(eq3 - eq14)) else Status.UNKNOWN,
         "Eq. 3 with d_out = 1 expands to Eq. 14 (SymPy, per eigen-mode sigma of Sigma_tr)",
@@ -64,8 +69,7 @@ def _eq14():
     variables={"gamma": "> 0"},
 )
 def _shift():
-    sig, T = sp.symbols("sigma T", real=True)
-    eq14 = D - 2 * eta * (sig + g / 2) * D - eta * g * T
+    eq14, sig, _ = _eq14_update()
     # coefficient of -2 eta D in the update: the effective eigenvalue
     eff = sp.simplify(-sp.diff(eq14 - D, D) / (2 * eta))
     shift = sp.simplify(eff - sig)
