@@ -9,6 +9,8 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 * :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
 * :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
 * :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26);
+* :mod:`numerics.certify` — rigorous Arb enclosures (python-flint, extra ``certify``) of the losses and
+  grokking times;
 * :mod:`numerics.fast` — float64 vectorised losses and grokking times for phase diagrams (Fig. 4);
 * :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid.
 
