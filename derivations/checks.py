@@ -16,8 +16,13 @@ import mpmath
 import sympy as sp
 from mpmath import mp
 
+from numerics.quadrature import quad_relative  # re-exported for the claims
+
 #: Working precisions of a numeric comparison: values at the first are confirmed by a recomputation at the second.
 DPS = (30, 50)
+
+
+__all__ = ["DPS", "Agreement", "NoValidPoints", "compare", "is_zero", "quad_relative", "sample_points"]
 
 
 class NoValidPoints(RuntimeError):
@@ -115,16 +120,6 @@ def compare(
     if valid == 0:
         raise NoValidPoints(f"no valid point among {total}")
     return Agreement(best[0], valid, total, best[1], best[2], dps)
-
-
-def quad_relative(f: Callable, points) -> mpmath.mpf:
-    """``mp.quad(f, points)`` with a *relative* error target.
-
-    mpmath's quadrature stops on an absolute error estimate, so an integrand of size 1e-100 is accepted
-    unconverged; dividing by the largest ``|f|`` at the finite breakpoints first makes the target relative.
-    """
-    norm = max(abs(f(mpmath.mpf(p))) for p in points if mpmath.isfinite(p)) or mpmath.mpf(1)
-    return norm * mp.quad(lambda u: f(u) / norm, points)
 
 
 def fmt_point(p: Mapping) -> str:
