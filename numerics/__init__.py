@@ -8,6 +8,7 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 * :func:`accuracy` — Eq. (10) (corrected reading) and Eq. (13), :func:`loss_at_accuracy` its inverse;
 * :func:`grokking_time` — exact crossing times of an accuracy level (Section 3.1.3);
 * :mod:`numerics.mp_law` — the Marchenko–Pastur law of Eq. (6);
+* :mod:`numerics.marcum` — closed form of ``L_gen`` through the Marcum Q-function (the paper found none);
 * :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26);
 * :mod:`numerics.certify` — rigorous Arb enclosures (python-flint, extra ``certify``) of the losses and
   grokking times;
@@ -17,10 +18,10 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, fast, mp_law, validity
+from . import approximations, fast, marcum, mp_law, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
-from .losses import DYNAMICS, gen_loss, loss_limit, train_loss, train_loss_quad, train_loss_rate
+from .losses import DYNAMICS, gen_loss, gen_loss_quad, loss_limit, train_loss, train_loss_quad, train_loss_rate
 
 __all__ = [
     "DEFAULT_LEVEL",
@@ -33,8 +34,10 @@ __all__ = [
     "fast",
     "crossing_time",
     "gen_loss",
+    "gen_loss_quad",
     "grokking_time",
     "loss_at_accuracy",
+    "marcum",
     "mp_law",
     "validity",
     "train_loss",

@@ -121,8 +121,9 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
         t0 = d_out / (4 * eta)
 
         def loss(train):
-            if gamma == 0 and dynamics == "flow" and train:
-                return lambda t: losses._closed_train(t, lam, eta, d_out)
+            if gamma == 0 and dynamics == "flow":  # Eq. (9) and the Marcum-Q form of numerics.marcum
+                closed = losses._closed_train if train else losses._closed_gen
+                return lambda t: closed(t, lam, eta, d_out)
             return lambda t: losses._quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
 
         kw = {"d_out": d_out, "gamma": gamma, "eta": eta}

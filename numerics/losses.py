@@ -14,7 +14,9 @@ with ``q = nu`` (train) or ``1`` (gen) and the decay ``c(nu) = exp(-(2 eta/d_out
 ``eta_0``).
 
 Fast path: for ``gamma = 0`` under gradient flow the train loss has the closed form of Eq. (9) (proved in
-:mod:`derivations.claims.mp_limit`); everything else is evaluated by quadrature of the MP law, atom included.
+:mod:`derivations.claims.mp_limit`) and the generalisation loss the Marcum-Q closed form of :mod:`numerics.marcum`
+(which the paper did not find); everything else is evaluated by quadrature of the MP law, atom included
+(:func:`train_loss_quad`, :func:`gen_loss_quad` force the quadrature).
 All results are correct to the working precision of ``mpmath.mp`` (computed with 20 guard bits).
 """
 
@@ -23,10 +25,10 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
-from . import mp_law
+from . import marcum, mp_law
 from ._validate import nonnegative, output_dim, positive, real, stable_step
 
-__all__ = ["DYNAMICS", "gen_loss", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
+__all__ = ["DYNAMICS", "gen_loss", "gen_loss_quad", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
 
 #: ``"flow"``: gradient flow (the paper's equations); ``"gd"``: exact discrete-time full-batch GD of Eq. (3).
 DYNAMICS = ("flow", "gd")
@@ -76,6 +78,11 @@ def _closed_train(t, lam, eta, d_out):
     return mpmath.exp(-s * (1 + lam)) * mpmath.hyp0f1(2, s * s * lam) / d_out
 
 
+def _closed_gen(t, lam, eta, d_out):
+    """Marcum-Q closed form of ``L_gen`` (:mod:`numerics.marcum`; ``gamma = 0``, gradient flow)."""
+    return marcum.gen_loss_closed(4 * eta * t / d_out, lam) / d_out
+
+
 def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
     m = _mode_loss(t, eta, d_out, gamma, dynamics)
     scale = 4 * eta * t / d_out
@@ -111,9 +118,21 @@ def train_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
 def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
     """Generalisation loss ``||D_t||^2 / d_out`` after ``t`` GD steps, in the MP limit (Eqs. 8, 13, 15).
 
-    Includes the atom of Eq. (6): for ``gamma = 0`` it tends to ``(1 - 1/lam)^+ / d_out``.  Same arguments and
-    validation as :func:`train_loss`.
+    Includes the atom of Eq. (6): for ``gamma = 0`` it tends to ``(1 - 1/lam)^+ / d_out``.  For ``gamma = 0`` under
+    gradient flow it is evaluated in closed form (Marcum Q-function, :mod:`numerics.marcum`), otherwise by
+    quadrature.  Same arguments and validation as :func:`train_loss`.
     """
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    with mp.workprec(mp.prec + 20):
+        if gamma == 0 and dynamics == "flow":
+            v = _closed_gen(t, lam, eta, d_out)
+        else:
+            v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
+    return +v
+
+
+def gen_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+    """``L_gen`` by direct quadrature of the MP expectation (independent of the closed form of :mod:`marcum`)."""
     t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
     with mp.workprec(mp.prec + 20):
         v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
