@@ -12,16 +12,18 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 * :mod:`numerics.approximations` — the paper's closed-form approximations, Eqs. (11), (12), (22)–(26);
 * :mod:`numerics.certify` — rigorous Arb enclosures (python-flint, extra ``certify``) of the losses and
   grokking times;
+* :func:`two_layer_losses` — two-layer linear networks, Eqs. (18), (19) (corrected), fixed or coupled kernel;
 * :mod:`numerics.fast` — float64 vectorised losses and grokking times for phase diagrams (Fig. 4);
 * :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid.
 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, fast, marcum, mp_law, validity
+from . import approximations, fast, marcum, mp_law, two_layer, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, gen_loss_quad, loss_limit, train_loss, train_loss_quad, train_loss_rate
+from .two_layer import two_layer_losses
 
 __all__ = [
     "DEFAULT_LEVEL",
@@ -41,6 +43,8 @@ __all__ = [
     "mp_law",
     "validity",
     "train_loss",
+    "two_layer",
+    "two_layer_losses",
     "train_loss_quad",
     "train_loss_rate",
 ]
