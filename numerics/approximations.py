@@ -17,10 +17,12 @@ from ._validate import positive, real
 
 __all__ = [
     "delta_t_eq12",
+    "delta_t_eq16",
     "delta_t_eq26",
     "delta_t_lambda1_law",
     "gen_loss_eq11",
     "gen_loss_eq23",
+    "plateaus_eq16",
     "t_gen_eq25",
     "t_train_eq24",
     "train_loss_eq22",
@@ -110,3 +112,18 @@ def delta_t_lambda1_law(lam, *, eta=0.01):
     if lam == 1:
         raise ValueError("lam must differ from 1 for the lam -> 1 law, got 1")
     return mpmath.log(4 / (1 - lam) ** 2) / (eta * (lam - 1) ** 2)
+
+
+def plateaus_eq16(lam, gamma):
+    """Eq. (16), as printed: late-time plateaus with weight decay, ``(gamma^2/(4(1-lam)), gamma^2/(4(1-lam)^3))``.
+
+    The audit (claim ``eq16-plateaus``) finds the exact small-``gamma`` limits are half of these.
+    """
+    lam, gamma = _lam_under(lam), positive("gamma", gamma)
+    return gamma**2 / (4 * (1 - lam)), gamma**2 / (4 * (1 - lam) ** 3)
+
+
+def delta_t_eq16(lam, *, eta=0.01):
+    """Eq. (16), as printed: ``Delta t ~ log(1 + sqrt lam) / (2 eta (1 - sqrt lam)^2)`` below the WD threshold."""
+    lam, eta = _lam_under(lam), positive("eta", eta)
+    return mpmath.log(1 + mpmath.sqrt(lam)) / (2 * eta * (1 - mpmath.sqrt(lam)) ** 2)
