@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 
+from . import cli_predict
 from .engine import run
 
 
@@ -73,6 +74,7 @@ def main(argv=None) -> int:
     f5.add_argument("--steps", type=int, default=None, help="GD steps (default 20000 with --full, else 2000)")
     f5.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     f5.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    cli_predict.add_parser(sub)
     p.add_argument(
         "--json",
         action="store_true",
@@ -81,9 +83,10 @@ def main(argv=None) -> int:
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = p.parse_args(argv)
-    if args.command == "fig5":
+    commands = {"fig5": _fig5, "predict": cli_predict.main}
+    if args.command in commands:
         try:
-            return _fig5(args)
+            return commands[args.command](args)
         except ValueError as e:
             p.error(str(e))
     try:

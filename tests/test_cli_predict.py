@@ -1,0 +1,60 @@
+"""``grokking-audit predict``: wiring, certified output and input errors."""
+
+from __future__ import annotations
+
+import json
+
+import mpmath
+import pytest
+
+from derivations.cli import main
+
+
+def _run(capsys, *argv):
+    assert main(["predict", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def test_predict_json_matches_the_defining_equations(capsys):
+    out = json.loads(_run(capsys, "--lam", "0.5", "--t", "0", "1000", "--dps", "20", "--json"))
+    with mpmath.mp.workdps(20):
+        # the crossing is where the loss equals eps/4 (Eq. 10 at the Erf(sqrt 2) level): check the printed t_gen* there
+        t_gen = mpmath.mpf(out["t_gen"])
+        lo, hi = (1 - mpmath.sqrt(0.5)) ** 2, (1 + mpmath.sqrt(0.5)) ** 2
+        dens = lambda nu: mpmath.sqrt((hi - nu) * (nu - lo)) / (2 * mpmath.pi * 0.5 * nu)  # noqa: E731
+        gen = mpmath.quad(lambda nu: mpmath.exp(-0.04 * nu * t_gen) * dens(nu), [lo, hi])
+        assert abs(gen / (mpmath.mpf(1e-3) / 4) - 1) < 1e-12
+    assert out["at"][0]["gen_loss"] == "1.0" and out["at"][0]["train_acc"] == out["at"][0]["gen_acc"]
+    assert float(out["delta_t"]) == pytest.approx(float(out["t_gen"]) - float(out["t_train"]), rel=1e-15)
+
+
+def test_predict_certified_balls_contain_the_estimates(capsys):
+    import flint
+
+    out = json.loads(_run(capsys, "--lam", "0.3", "--t", "500", "--certify", "--json"))
+    for key in ("t_train", "t_gen"):
+        ball = flint.arb(out["certified"][key])
+        assert ball.rad() < 1e-6 and ball.contains(flint.arb(out[key]).mid())
+    assert flint.arb(out["certified"]["at"][0]["gen_loss"]).overlaps(flint.arb(out["at"][0]["gen_loss"]))
+
+
+def test_predict_text_and_never(capsys):
+    text = _run(capsys, "--lam", "2.0", "--eps", "1e-3")  # lam > 1: L_gen plateaus at 1/2 > eps/4
+    assert "t_gen*   = never" in text and "L_gen -> 0.5" in text
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--lam", "-1"], "lam"),
+        (["--lam", "0.5", "--eta", "2"], "unstable"),
+        (["--lam", "0.5", "--eps", "0"], "eps"),
+        (["--lam", "0.5", "--d-out", "0"], "d_out"),
+        (["--lam", "0.5", "--gamma", "1e-3", "--certify"], "certify"),
+        (["--lam", "nan"], "lam"),
+    ],
+)
+def test_predict_rejects_bad_input(capsys, argv, match):
+    with pytest.raises(SystemExit) as e:
+        main(["predict", *argv])
+    assert e.value.code == 2 and match in capsys.readouterr().err
