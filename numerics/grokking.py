@@ -129,9 +129,9 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
         kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
         guesses = (None, None)
         if dynamics == "flow":  # float64 estimates (~1e-14 relative) seed a tight, verified bracket
-            from .fast import grokking_time_grid
+            from .fast import grokking_time_point
 
-            est = grokking_time_grid(
+            est = grokking_time_point(
                 float(lam),
                 eta=float(eta),
                 eps=float(eps),

@@ -81,3 +81,20 @@ def test_validation(kwargs, match):
     lam = kwargs.pop("lam")
     with pytest.raises(ValueError, match=match):
         grokking_time_grid(lam, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"lam": 0.5},
+        {"lam": 0.9, "gamma": 1e-3, "d_out": 3, "level": 0.95},
+        {"lam": 2.0},
+        {"lam": 0.999, "eps": 1e-5},
+    ],
+)
+def test_point_solver_matches_the_grid_bisection(kw):
+    from numerics.fast import grokking_time_point
+
+    a, b = grokking_time_point(**kw), grokking_time_grid(**kw)
+    for x, y in zip(a, b, strict=True):
+        assert (np.isnan(x) and np.isnan(y)) or x == pytest.approx(float(y), rel=1e-10)
