@@ -56,6 +56,23 @@ def _fig5(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from report.latex import ReportError, errata_markdown, write_report
+
+    results = run(progress=not args.no_progress)
+    try:
+        paths = write_report(
+            args.out, results=results, compile=not args.no_compile, graph=args.graph, progress=not args.no_progress
+        )
+    except ReportError as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(paths.message)
+    if args.errata_markdown:
+        print(errata_markdown(results), end="")
+    return 1 if any(r.verdict is None for r in results) else 0
+
+
 def main(argv=None) -> int:
     """Entry point.  Exit status 0 unless a check itself crashed (status ``error``)."""
     p = argparse.ArgumentParser(
@@ -75,6 +92,12 @@ def main(argv=None) -> int:
     f5.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     f5.add_argument("--no-progress", action="store_true", help="hide progress bars")
     cli_predict.add_parser(sub)
+    rp = sub.add_parser("report", help="write the audit as LaTeX (audit.tex) and, with pdflatex, a PDF")
+    rp.add_argument("-o", "--out", default="audit-report", help="output directory (default: audit-report)")
+    rp.add_argument("--no-compile", action="store_true", help="write audit.tex only")
+    rp.add_argument("--graph", choices=["auto", "dot", "tikz"], default="auto", help="graph drawing (default auto)")
+    rp.add_argument("--errata-markdown", action="store_true", help="also print the errata as a Markdown table")
+    rp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument(
         "--json",
         action="store_true",
@@ -83,7 +106,7 @@ def main(argv=None) -> int:
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = p.parse_args(argv)
-    commands = {"fig5": _fig5, "predict": cli_predict.main}
+    commands = {"fig5": _fig5, "predict": cli_predict.main, "report": _report}
     if args.command in commands:
         try:
             return commands[args.command](args)

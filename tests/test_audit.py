@@ -8,8 +8,8 @@ from derivations import all_claims
 from derivations.checks import NoValidPoints, compare
 from derivations.claim import Status, Verdict
 from derivations.cli import main
-from derivations.engine import run_claim
 
+from . import audit_cache
 from .expected_verdicts import EXPECTED
 
 CLAIMS = all_claims()
@@ -17,7 +17,7 @@ CLAIMS = all_claims()
 
 @pytest.mark.parametrize("cid", list(CLAIMS))
 def test_claim_verdict(cid):
-    result = run_claim(CLAIMS[cid])
+    result = audit_cache.result(cid)
     assert result.error is None, f"check crashed:\n{result.error}"
     assert cid in EXPECTED, f"claim {cid} has no recorded verdict; computed {result.status}: {result.verdict.detail}"
     assert result.status == EXPECTED[cid], (
