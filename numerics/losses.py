@@ -15,7 +15,8 @@ with ``q = nu`` (train) or ``1`` (gen) and the decay ``c(nu) = exp(-(2 eta/d_out
 
 Fast path: for ``gamma = 0`` under gradient flow the train loss has the closed form of Eq. (9) (proved in
 :mod:`derivations.claims.mp_limit`) and the generalisation loss the Marcum-Q closed form of :mod:`numerics.marcum`
-(which the paper did not find); everything else is evaluated by quadrature of the MP law, atom included
+(which the paper did not find; quadrature again at very late times, where it is cheaper); everything else is
+evaluated by quadrature of the MP law, atom included
 (:func:`train_loss_quad`, :func:`gen_loss_quad` force the quadrature).
 All results are correct to the working precision of ``mpmath.mp`` (computed with 20 guard bits).
 """
@@ -78,9 +79,18 @@ def _closed_train(t, lam, eta, d_out):
     return mpmath.exp(-s * (1 + lam)) * mpmath.hyp0f1(2, s * s * lam) / d_out
 
 
+#: longest Bessel recurrence for which the Marcum-Q form beats quadrature (measured: ~3000 terms at 20 digits; the
+#: recurrence grows like sqrt(s) while the quadrature's cost does not grow with s)
+MARCUM_MAX_TERMS = 3000
+
+
 def _closed_gen(t, lam, eta, d_out):
-    """Marcum-Q closed form of ``L_gen`` (:mod:`numerics.marcum`; ``gamma = 0``, gradient flow)."""
-    return marcum.gen_loss_closed(4 * eta * t / d_out, lam) / d_out
+    """``L_gen`` for ``gamma = 0`` under gradient flow: the Marcum-Q closed form (:mod:`numerics.marcum`), or
+    quadrature at very late times, where the closed form's Bessel recurrence would be longer than the quadrature."""
+    s = 4 * eta * t / d_out
+    if marcum._start_index(2 * s * mpmath.sqrt(lam), mp.prec + 40) > MARCUM_MAX_TERMS:
+        return _quad_loss(t, lam, eta, d_out, 0, "flow", train=False)
+    return marcum.gen_loss_closed(s, lam) / d_out
 
 
 def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
