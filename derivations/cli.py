@@ -7,7 +7,7 @@ import json
 import sys
 import textwrap
 
-from . import cli_predict
+from . import cli_predict, cli_sweep
 from .engine import run
 
 
@@ -92,6 +92,7 @@ def main(argv=None) -> int:
     f5.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     f5.add_argument("--no-progress", action="store_true", help="hide progress bars")
     cli_predict.add_parser(sub)
+    cli_sweep.add_parser(sub)
     rp = sub.add_parser("report", help="write the audit as LaTeX (audit.tex) and, with pdflatex, a PDF")
     rp.add_argument("-o", "--out", default="audit-report", help="output directory (default: audit-report)")
     rp.add_argument("--no-compile", action="store_true", help="write audit.tex only")
@@ -106,7 +107,7 @@ def main(argv=None) -> int:
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = p.parse_args(argv)
-    commands = {"fig5": _fig5, "predict": cli_predict.main, "report": _report}
+    commands = {"fig5": _fig5, "predict": cli_predict.main, "report": _report, "sweep": cli_sweep.main}
     if args.command in commands:
         try:
             return commands[args.command](args)

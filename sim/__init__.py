@@ -5,9 +5,14 @@
   and ``"spectral"`` (closed form of Eq. 3 in the eigenbasis of ``Sigma_tr``).
 * :class:`DivergenceError` -- a ``ValueError`` for step sizes at which GD diverges.
 * :func:`train_gram`, :func:`gram_spectrum` -- the training Gram matrix and its spectrum (used by the audit of Eq. 8).
+* :func:`sweep` -- grokking times of simulated runs over a parameter grid and seeds, next to the MP-limit
+  prediction (Fig. 4), on any ``concurrent.futures`` executor, streamed to a resumable JSON-lines file; returns a
+  :class:`SweepResult` table.
 
 Modules: :mod:`sim.problem` (random draws), :mod:`sim.linear`, :mod:`sim.two_layer` (engines),
-:mod:`sim.metrics`, :mod:`sim.schedule`, :mod:`sim.stability`, :mod:`sim.result`, :mod:`sim.runner`.
+:mod:`sim.metrics`, :mod:`sim.schedule`, :mod:`sim.stability`, :mod:`sim.result`, :mod:`sim.runner`,
+:mod:`sim.sweep` (its module docstring documents the measurement, the prediction and the output file; note that the
+attribute ``sim.sweep`` is the function -- reach the module with ``from sim.sweep import ...``).
 """
 
 from .data import gram_spectrum, train_gram
@@ -15,5 +20,15 @@ from .result import TrainResult
 from .runner import train
 from .schedule import log_steps
 from .stability import DivergenceError
+from .sweep import SweepResult, sweep
 
-__all__ = ["DivergenceError", "TrainResult", "gram_spectrum", "log_steps", "train", "train_gram"]
+__all__ = [
+    "DivergenceError",
+    "SweepResult",
+    "TrainResult",
+    "gram_spectrum",
+    "log_steps",
+    "sweep",
+    "train",
+    "train_gram",
+]
