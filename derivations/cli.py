@@ -56,6 +56,31 @@ def _fig5(args) -> int:
     return 0
 
 
+def _figures(args) -> int:
+    from report.figures import FIGURES, draw_figures
+
+    names = args.which or list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure name(s) {unknown}; allowed: {', '.join(FIGURES)}")
+    simulated = ()
+    if "fig4" in names and not args.no_sim_fig4:
+        from report.figure4_sim import agreement, fig4_simulated
+
+        simulated, results = fig4_simulated(quick=args.quick, progress=not args.no_progress, out=args.sweep_out)
+        a = agreement(results)
+        print(
+            f"simulated Fig. 4: {a['runs']} runs; |sim/theory - 1| of Delta t: median {a['median']:.1%},"
+            f" 90th percentile {a['p90']:.1%}"
+        )
+    paths = draw_figures(
+        args.out, quick=args.quick, progress=not args.no_progress, which=names, pdf=args.pdf, fig4_simulated=simulated
+    )
+    for path in paths:
+        print(path)
+    return 0
+
+
 def _report(args) -> int:
     from report.latex import ReportError, errata_markdown, write_report
 
@@ -93,6 +118,14 @@ def main(argv=None) -> int:
     f5.add_argument("--no-progress", action="store_true", help="hide progress bars")
     cli_predict.add_parser(sub)
     cli_sweep.add_parser(sub)
+    fp = sub.add_parser("figures", help="draw Figs. 1-6 and the validity maps: theory against simulation (PNG)")
+    fp.add_argument("-o", "--out", default="figures", help="output directory (default: figures)")
+    fp.add_argument("--quick", action="store_true", help="small sizes (d_in = 200 etc.; about a minute)")
+    fp.add_argument("--which", nargs="+", default=None, help="figure names (default: all)")
+    fp.add_argument("--pdf", action="store_true", help="also write a PDF of each figure")
+    fp.add_argument("--no-sim-fig4", action="store_true", help="skip the simulated Fig. 4 sweep")
+    fp.add_argument("--sweep-out", default=None, help="path prefix of resumable sweep files for the simulated Fig. 4")
+    fp.add_argument("--no-progress", action="store_true", help="hide progress bars")
     rp = sub.add_parser("report", help="write the audit as LaTeX (audit.tex) and, with pdflatex, a PDF")
     rp.add_argument("-o", "--out", default="audit-report", help="output directory (default: audit-report)")
     rp.add_argument("--no-compile", action="store_true", help="write audit.tex only")
@@ -107,7 +140,13 @@ def main(argv=None) -> int:
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = p.parse_args(argv)
-    commands = {"fig5": _fig5, "predict": cli_predict.main, "report": _report, "sweep": cli_sweep.main}
+    commands = {
+        "fig5": _fig5,
+        "predict": cli_predict.main,
+        "report": _report,
+        "sweep": cli_sweep.main,
+        "figures": _figures,
+    }
     if args.command in commands:
         try:
             return commands[args.command](args)
