@@ -70,7 +70,8 @@ def _figures(args) -> int:
         simulated, results = fig4_simulated(quick=args.quick, progress=not args.no_progress, out=args.sweep_out)
         a = agreement(results)
         print(
-            f"simulated Fig. 4: {a['runs']} runs; |sim/theory - 1| of Delta t: median {a['median']:.1%},"
+            f"simulated Fig. 4: {a['total']} runs, {a['runs']} with a simulated and a predicted Delta t;"
+            f" |sim/theory - 1|: median {a['median']:.1%},"
             f" 90th percentile {a['p90']:.1%}"
         )
     paths = draw_figures(

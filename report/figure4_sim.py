@@ -84,7 +84,8 @@ def fig4_simulated(*, quick: bool = False, progress: bool = True, executor=None,
 
 
 def agreement(results) -> dict:
-    """Relative differences ``|sim/pred - 1|`` of ``Delta t`` over the ok runs of sweep tables where both exist."""
+    """Relative differences ``|sim/pred - 1|`` of ``Delta t`` over the ok runs of sweep tables where both exist:
+    ``{"runs": used, "total": all rows, "median": ..., "p90": ...}``."""
     rel = [
         abs(r["delta"] / r["pred_delta"] - 1)
         for res in results
@@ -94,4 +95,5 @@ def agreement(results) -> dict:
     if not rel:
         raise ValueError("no run with both a simulated and a predicted Delta t")
     rel = np.asarray(rel)
-    return {"runs": int(rel.size), "median": float(np.median(rel)), "p90": float(np.quantile(rel, 0.9))}
+    total = sum(len(res.rows) for res in results)
+    return {"runs": int(rel.size), "total": total, "median": float(np.median(rel)), "p90": float(np.quantile(rel, 0.9))}
