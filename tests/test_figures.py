@@ -159,3 +159,15 @@ def test_fig5_markers_are_where_the_predicted_accuracy_crosses_the_level():
     for t_star, one in zip(fd.eq40_crossings(d0sq), (one_tr, one_gen), strict=True):
         acc = fd.accuracy_of_loss(d0sq / fd.FIG5_D_OUT * one, fd.FIG5_EPS, fd.FIG5_D_OUT)
         assert t_star == pytest.approx(fd.first_crossing(t, acc, fd.LEVEL), rel=1e-4)
+
+
+def test_fig4_accepts_simulated_panels(tmp_path):
+    """A simulated Fig. 4 slice (e.g. from a sim.sweep table) is drawn below the theory on the same colour scale."""
+    x, y = np.array([1e-5, 1e-4, 1e-3]), np.array([0.5, 0.7, 0.9])
+    dt = np.array([[500.0, 520.0, np.nan], [2e3, 2.1e3, 2.5e3], [2e4, 2.2e4, np.nan]])
+    panel = fd.PhaseData("(γ, λ)", x, y, dt, "γ", "λ", xlog=True, fixed={"d_out": 1})
+    (path,) = draw_figures(tmp_path, quick=True, progress=False, which="fig4", fig4_simulated=[panel])
+    assert path.read_bytes()[:8] == PNG_MAGIC
+    fig = figures.Figure()
+    mesh = figures.phase_panel(fig.subplots(), x, y, dt, xlog=True)
+    assert mesh.get_array().mask.sum() == 2  # NaN cells are masked (drawn as hatched "no grokking")
