@@ -94,7 +94,7 @@ class ValidityMap:
 
     def within(self, tol: float) -> np.ndarray:
         """Boolean mask of the grid points where the relative error is at most ``tol`` (False where undefined)."""
-        return np.nan_to_num(self.rel_error, nan=np.inf) <= tol
+        return _within(self.rel_error, tol)
 
     def region(self, tol: float) -> list[tuple[float, float]]:
         """The ``(lam, eps)`` points where the approximation is within ``tol``."""
@@ -108,6 +108,23 @@ class ValidityMap:
         ]
 
 
+def _grid(lams, other, other_name: str, domain: str):
+    """Validated float arrays: ``lams`` in (0, 1) (the approximations' domain) and ``other`` (eps or gamma) > 0."""
+    lams = np.asarray(lams, dtype=float)
+    other = np.asarray(other, dtype=float)
+    if lams.ndim != 1 or other.ndim != 1 or lams.size == 0 or other.size == 0:
+        raise ValueError(f"lams and {other_name} must be non-empty 1-d sequences")
+    if np.any(~np.isfinite(lams)) or np.any((lams <= 0) | (lams >= 1)):
+        raise ValueError(f"lams must lie in (0, 1) ({domain}'s domain), got {lams.tolist()}")
+    if np.any(~np.isfinite(other)) or np.any(other <= 0):
+        raise ValueError(f"{other_name} must be > 0, got {other.tolist()}")
+    return lams, other
+
+
+def _within(rel_error, tol: float) -> np.ndarray:
+    return np.nan_to_num(rel_error, nan=np.inf) <= tol
+
+
 def validity_map(
     name: str, lams: Sequence[float], epss: Sequence[float], *, eta: float = 0.01, progress: bool = False
 ) -> ValidityMap:
@@ -118,14 +135,7 @@ def validity_map(
     """
     if name not in APPROXIMATIONS:
         raise ValueError(f"name must be one of {sorted(APPROXIMATIONS)}, got {name!r}")
-    lams = np.asarray(lams, dtype=float)
-    epss = np.asarray(epss, dtype=float)
-    if lams.ndim != 1 or epss.ndim != 1 or lams.size == 0 or epss.size == 0:
-        raise ValueError("lams and epss must be non-empty 1-d sequences")
-    if np.any(~np.isfinite(lams)) or np.any((lams <= 0) | (lams >= 1)):
-        raise ValueError(f"lams must lie in (0, 1) (Appendix B's domain), got {lams.tolist()}")
-    if np.any(~np.isfinite(epss)) or np.any(epss <= 0):
-        raise ValueError(f"epss must be > 0, got {epss.tolist()}")
+    lams, epss = _grid(lams, epss, "epss", "Appendix B")
     desc, approx, exact = APPROXIMATIONS[name]
     err = np.full((lams.size, epss.size), np.nan)
     from tqdm import tqdm
@@ -167,7 +177,7 @@ class WeightDecayMap:
 
     def within(self, tol: float) -> np.ndarray:
         """Boolean mask of the grid points where the relative error is at most ``tol`` (False where undefined)."""
-        return np.nan_to_num(self.rel_error, nan=np.inf) <= tol
+        return _within(self.rel_error, tol)
 
     def region(self, tol: float) -> list[tuple[float, float]]:
         """The ``(lam, gamma)`` points where the formula is within ``tol``."""
@@ -188,14 +198,7 @@ def validity_map_wd(
 
     if name not in WD_APPROXIMATIONS:
         raise ValueError(f"name must be one of {sorted(WD_APPROXIMATIONS)}, got {name!r}")
-    lams = np.asarray(lams, dtype=float)
-    gammas = np.asarray(gammas, dtype=float)
-    if lams.ndim != 1 or gammas.ndim != 1 or lams.size == 0 or gammas.size == 0:
-        raise ValueError("lams and gammas must be non-empty 1-d sequences")
-    if np.any(~np.isfinite(lams)) or np.any((lams <= 0) | (lams >= 1)):
-        raise ValueError(f"lams must lie in (0, 1) (Eq. 16's domain), got {lams.tolist()}")
-    if np.any(~np.isfinite(gammas)) or np.any(gammas <= 0):
-        raise ValueError(f"gammas must be > 0, got {gammas.tolist()}")
+    lams, gammas = _grid(lams, gammas, "gammas", "Eq. 16")
     desc, idx = WD_APPROXIMATIONS[name]
     lam, gam = np.meshgrid(lams, gammas, indexing="ij")
     if idx < 2:
