@@ -98,3 +98,13 @@ def test_cli_fig5_bad_width_is_usage_error():
     with pytest.raises(SystemExit) as e:
         main(["fig5", "--d-h", "0", "--no-progress"])
     assert e.value.code == 2
+
+
+def test_statements_show_what_was_checked_not_a_tautology():
+    # a statement whose two sides are already evaluated to the same expression prints as "A = A" in the report
+    import sympy as sp
+
+    for cid, c in CLAIMS.items():
+        if c.statement is not None:
+            st = c.statement()
+            assert not (isinstance(st, sp.Equality) and st.lhs == st.rhs), cid

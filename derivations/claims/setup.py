@@ -159,6 +159,14 @@ def _eq2_sides(d_in: int = 3, d_out: int = 2):
     return lhs, _frob2(D) / d_out, (D.T * sp.eye(d_in) * D).trace() / d_out
 
 
+def _eq2_unevaluated(d_in: int, d_out: int):
+    """The left side of Eq. (2) as an unevaluated expectation (for reports)."""
+    from sympy.stats import Expectation, Normal
+
+    x = sp.Matrix([Normal(f"x{i + 1}", 0, 1) for i in range(d_in)])
+    return Expectation(sp.expand(_frob2(_mat("D", d_in, d_out).T * x))) / d_out
+
+
 @claim(
     id="eq2-gen-expectation",
     equations=(2,),
@@ -171,7 +179,7 @@ def _eq2_sides(d_in: int = 3, d_out: int = 2):
         r" = \frac{1}{d_{\text{out}}} \|D\|^2"
     ),
     variables={"D": "real d_in x d_out", "x": "N(0, I_{d_in})", "Sigma_gen": "I"},
-    statement=lambda: sp.Eq(*_eq2_sides(2, 2)[:2], evaluate=False),
+    statement=lambda: sp.Eq(_eq2_unevaluated(2, 2), _eq2_sides(2, 2)[1], evaluate=False),
 )
 def _eq2():
     """Eq. (2): the Gaussian expectation of the loss is the Frobenius norm (E[x x^T] = I), computed by
@@ -210,7 +218,7 @@ def _grad(f, M: sp.Matrix) -> sp.Matrix:
     printed=r"\nabla_D \mathcal{L}_{\text{tr}} = \frac{2}{d_{\text{out}}} \Sigma_{\text{tr}} D",
     variables={"D": "real d_in x d_out", "Sigma_tr": "real symmetric d_in x d_in"},
     statement=lambda: sp.Eq(
-        _grad(_loss(_mat("D", 2, 2), _symmetric("sigma", 2)), _mat("D", 2, 2)),
+        _mat("D", 2, 2).applyfunc(lambda m: sp.Derivative(_loss(_mat("D", 2, 2), _symmetric("sigma", 2)), m)),
         2 * _symmetric("sigma", 2) * _mat("D", 2, 2) / 2,
         evaluate=False,
     ),
@@ -442,7 +450,9 @@ def _eq4_solution():
     ),
     variables={"d_out": "1", "eta_0": "> 0", "t": ">= 0", "Sigma_tr": "real symmetric PSD"},
     statement=lambda: sp.Eq(
-        nu * (sp.exp(-2 * eta0 * nu * t) * c0) ** 2, c0 * sp.exp(-4 * eta0 * nu * t) * nu * c0, evaluate=False
+        sp.Mul(nu, sp.UnevaluatedExpr(sp.exp(-2 * eta0 * nu * t) * c0) ** 2, evaluate=False),
+        c0 * sp.exp(-4 * eta0 * nu * t) * nu * c0,
+        evaluate=False,
     ),
 )
 def _eq5():
