@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     cli_sweep.add_parser(sub)
     fp = sub.add_parser("figures", help="draw Figs. 1-6 and the validity maps: theory against simulation (PNG)")
     fp.add_argument("-o", "--out", default="figures", help="output directory (default: figures)")
-    fp.add_argument("--quick", action="store_true", help="small sizes (d_in = 200 etc.; about a minute)")
+    fp.add_argument("--quick", action="store_true", help="small sizes (d_in = 200 etc.; 20-40 s)")
     fp.add_argument("--which", nargs="+", default=None, help="figure names (default: all)")
     fp.add_argument("--pdf", action="store_true", help="also write a PDF of each figure")
     fp.add_argument("--no-sim-fig4", action="store_true", help="skip the simulated Fig. 4 sweep")
