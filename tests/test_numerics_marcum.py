@@ -70,14 +70,13 @@ def test_marcum_rejects_wrong_branch():
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    lam=st.floats(0.02, 6.0),
-    t=st.floats(0.0, 5e4),
-    dt=st.floats(1.0, 1e4),
-)
-def test_closed_gen_loss_properties(lam, t, dt):
-    # for lam > 1, L_gen = atom + (continuous part ~ exp(-s lam_-)): resolve the continuous part to 20 digits
+@given(lam=st.floats(0.02, 6.0), u=st.floats(0.0, 1.0), v=st.floats(0.0, 1.0))
+def test_closed_gen_loss_properties(lam, u, v):
+    # for lam > 1, L_gen = atom + (continuous part ~ exp(-s lam_-)); resolving the continuous part to 20 digits takes
+    # ~ s lam_- / ln 10 extra digits, so times are drawn with s lam_- <= 100 there (<= 5e4 steps otherwise)
     lam_minus = (1 - lam**0.5) ** 2
+    t_max = 5e4 if lam <= 1 else min(5e4, 100 / (4 * 0.01 * lam_minus))
+    t, dt = u * t_max, 1 + v * t_max / 2
     dps = 20 + int(4 * 0.01 * (t + dt) * lam_minus / 2.3) if lam > 1 else 20
     with mp.workdps(dps):
         g0, g1 = numerics.gen_loss(t, lam), numerics.gen_loss(t + dt, lam)
