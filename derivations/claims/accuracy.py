@@ -34,6 +34,15 @@ def _z_variance(n: int = 2):
     return sp.simplify(variance((D.T * x)[0])), (D.T * D)[0], D
 
 
+def _z_variance_unevaluated(n: int = 2):
+    """Var(D^T x) as an unevaluated sympy.stats expression (for reports)."""
+    from sympy.stats import Normal, Variance
+
+    D = sp.Matrix(sp.symbols(f"D_1:{n + 1}", real=True))
+    x = sp.Matrix([Normal(f"x{i + 1}", 0, 1) for i in range(n)])
+    return Variance((D.T * x)[0])
+
+
 @claim(
     id="eq10-variance",
     equations=(10,),
@@ -47,7 +56,7 @@ def _z_variance(n: int = 2):
         "D": "real d_in vector (d_out = 1)",
         "x": "N(0, Sigma); Sigma = I (generalisation) or Sigma_tr",
     },
-    statement=lambda: sp.Eq(sp.Symbol("Var(D^T x)"), _z_variance(2)[1], evaluate=False),
+    statement=lambda: sp.Eq(_z_variance_unevaluated(2), _z_variance(2)[1], evaluate=False),
 )
 def _eq10_variance():
     """Eq. (10) text: L = D^T Sigma D is the variance of z, not its standard deviation."""

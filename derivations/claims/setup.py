@@ -518,7 +518,9 @@ def _eq5():
         r" \mathbb{R}^{d_{\text{out}}}"
     ),
     variables={"Sigma_tr": "d_in x d_in Gram matrix of N_tr samples x ~ N(0, I_{d_in})"},
-    statement=lambda: sp.Eq(sp.Symbol("dim(eigenvector)"), sp.Symbol("d_in"), evaluate=False),
+    statement=lambda: sp.Eq(
+        sp.Symbol(r"\dim(\text{eigenvectors of }\Sigma_{\rm tr})"), sp.Symbol("d_in"), evaluate=False
+    ),
 )
 def _eigvec_space():
     """Section 3.1.1 text after Eq. (5): the eigenvectors of the d_in x d_in matrix Sigma_tr live in
