@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 
@@ -100,7 +101,18 @@ def _report(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Entry point.  Exit status 0 unless a check itself crashed (status ``error``)."""
+    """Entry point.  Exit status 0 unless a check itself crashed (status ``error``).
+
+    Output piped into a reader that stops early (``grokking-audit | head``) ends quietly with status 1.
+    """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 1
+
+
+def _main(argv) -> int:
     p = argparse.ArgumentParser(
         prog="grokking-audit",
         description="Audit the equations of Levi, Beck & Bar-Sinai (2023), 'Grokking in Linear Estimators',"

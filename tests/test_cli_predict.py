@@ -58,3 +58,15 @@ def test_predict_rejects_bad_input(capsys, argv, match):
     with pytest.raises(SystemExit) as e:
         main(["predict", *argv])
     assert e.value.code == 2 and match in capsys.readouterr().err
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "derivations", "predict", "--lam", "0.5", "--t", *map(str, range(1, 3001))]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"parameters:")
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and "Traceback" not in err, err
