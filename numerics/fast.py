@@ -118,13 +118,9 @@ def erfinv_level():
     return erf(np.sqrt(2.0))
 
 
-def grokking_time_grid(lam, *, eta=0.01, eps=1e-3, d_out=1, gamma=0.0, level=None, halvings=60):
-    """Vectorised ``(t_train, t_gen, delta)`` (float64 arrays, NaN where the level is never reached).
-
-    All of ``lam, eps, d_out, gamma`` broadcast together (e.g. ``np.meshgrid`` outputs for a Fig. 4 panel).  Gradient
-    flow only; ``level`` as in :func:`numerics.grokking_time` (``None``: Erf(sqrt 2)).  Raises ``ValueError`` on
-    invalid input or an unstable step ``eta >= d_out / (lam_+ + gamma/2)``.
-    """
+def _validated(lam, eps, d_out, gamma, eta, level):
+    """``(lam, eps, d_out, gamma)`` as broadcast float arrays, after checking every input (``ValueError`` naming it),
+    including an unstable step ``eta >= d_out / (lam_+ + gamma/2)``."""
     lam, eps, d_out, gamma = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (lam, eps, d_out, gamma)))
     for name, arr, ok in (
         ("lam", lam, lam > 0),
@@ -141,6 +137,17 @@ def grokking_time_grid(lam, *, eta=0.01, eps=1e-3, d_out=1, gamma=0.0, level=Non
     bound = d_out / ((1 + np.sqrt(lam)) ** 2 + gamma / 2)
     if np.any(eta >= bound):
         raise ValueError(f"eta={eta} is an unstable GD step somewhere on the grid: need eta < {float(bound.min()):.6g}")
+    return lam, eps, d_out, gamma
+
+
+def grokking_time_grid(lam, *, eta=0.01, eps=1e-3, d_out=1, gamma=0.0, level=None, halvings=60):
+    """Vectorised ``(t_train, t_gen, delta)`` (float64 arrays, NaN where the level is never reached).
+
+    All of ``lam, eps, d_out, gamma`` broadcast together (e.g. ``np.meshgrid`` outputs for a Fig. 4 panel).  Gradient
+    flow only; ``level`` as in :func:`numerics.grokking_time` (``None``: Erf(sqrt 2)).  Raises ``ValueError`` on
+    invalid input or an unstable step ``eta >= d_out / (lam_+ + gamma/2)``.
+    """
+    lam, eps, d_out, gamma = _validated(lam, eps, d_out, gamma, eta, level)
     log_thr = _log_threshold(eps, d_out, level)
     lim_tr, lim_gen = _log_limits(lam, d_out, gamma)
     out = []
@@ -166,10 +173,8 @@ def grokking_time_point(lam, *, eta=0.01, eps=1e-3, d_out=1, gamma=0.0, level=No
     ``log L(e^u) - log L*``; same model and validation as :func:`grokking_time_grid` (used to seed the mpmath path)."""
     from scipy.optimize import brentq
 
-    if level is not None and not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    lam_a, eps_a, d_a, g_a = _validated(lam, eps, d_out, gamma, eta, level)
     args = {"eta": eta, "d_out": d_out, "gamma": gamma}
-    lam_a, eps_a, d_a, g_a = (np.asarray(v, dtype=float) for v in (lam, eps, d_out, gamma))
     log_thr = float(_log_threshold(eps_a, d_a, level))
     limits = _log_limits(lam_a, d_a, g_a)
     out = []

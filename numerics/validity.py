@@ -98,14 +98,11 @@ class ValidityMap:
 
     def region(self, tol: float) -> list[tuple[float, float]]:
         """The ``(lam, eps)`` points where the approximation is within ``tol``."""
-        return [(float(self.lams[i]), float(self.epss[j])) for i, j in zip(*np.nonzero(self.within(tol)), strict=True)]
+        return _points(self.lams, self.epss, self.within(tol))
 
     def undefined(self) -> list[tuple[float, float]]:
         """The ``(lam, eps)`` points where the printed formula or the exact quantity is undefined."""
-        return [
-            (float(self.lams[i]), float(self.epss[j]))
-            for i, j in zip(*np.nonzero(np.isnan(self.rel_error)), strict=True)
-        ]
+        return _points(self.lams, self.epss, np.isnan(self.rel_error))
 
 
 def _grid(lams, other, other_name: str, domain: str):
@@ -123,6 +120,11 @@ def _grid(lams, other, other_name: str, domain: str):
 
 def _within(rel_error, tol: float) -> np.ndarray:
     return np.nan_to_num(rel_error, nan=np.inf) <= tol
+
+
+def _points(rows, cols, mask) -> list[tuple[float, float]]:
+    """The ``(rows[i], cols[j])`` pairs where ``mask[i, j]``."""
+    return [(float(rows[i]), float(cols[j])) for i, j in zip(*np.nonzero(mask), strict=True)]
 
 
 def validity_map(
@@ -181,9 +183,7 @@ class WeightDecayMap:
 
     def region(self, tol: float) -> list[tuple[float, float]]:
         """The ``(lam, gamma)`` points where the formula is within ``tol``."""
-        return [
-            (float(self.lams[i]), float(self.gammas[j])) for i, j in zip(*np.nonzero(self.within(tol)), strict=True)
-        ]
+        return _points(self.lams, self.gammas, self.within(tol))
 
 
 def validity_map_wd(

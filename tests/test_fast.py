@@ -98,3 +98,16 @@ def test_point_solver_matches_the_grid_bisection(kw):
     a, b = grokking_time_point(**kw), grokking_time_grid(**kw)
     for x, y in zip(a, b, strict=True):
         assert (np.isnan(x) and np.isnan(y)) or x == pytest.approx(float(y), rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [({"lam": -1.0}, "lam"), ({"lam": 0.5, "eps": 0.0}, "eps"), ({"lam": 0.5, "eta": 1.0}, "unstable")],
+)
+def test_point_solver_validates_like_the_grid(kw, match):
+    from numerics.fast import grokking_time_point
+
+    with pytest.raises(ValueError, match=match):
+        grokking_time_point(**kw)
+    with pytest.raises(ValueError, match=match):
+        grokking_time_grid(**kw)
