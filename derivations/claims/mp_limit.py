@@ -198,10 +198,8 @@ def _eq9_ode():
     closed = sp.exp(-s * (1 + r**2)) * sp.besseli(1, 2 * s * r) / (s * r)  # = e^{-s(1+lam)} 0F1(;2; s^2 lam)
     solves = is_zero(ode.subs(F(s), closed).doit())
     # Frobenius at s = 0: indicial roots; only one solution is analytic there
-    lead = sp.Poly(sp.expand(ode.subs(F(s), s ** sp.Symbol("rho")).doit() / s ** (sp.Symbol("rho") - 1)), s)
     rho = sp.Symbol("rho")
     indicial = sp.factor(sp.expand(ode.subs(F(s), s**rho).doit() * s ** (1 - rho)).subs(s, 0))
-    del lead
     roots = sp.solve(indicial, rho)
     hyper_form = sp.hyperexpand(sp.exp(-s * (1 + r**2)) * sp.hyper([], [2], s**2 * r**2))
     same = is_zero(hyper_form - closed)
@@ -309,7 +307,7 @@ def _marcum_algebra() -> dict[str, bool]:
     # (i) b^2 sin^2 / nu = 2a - nu - (1 - lam)^2 / nu
     split = is_zero(b**2 * sp.sin(th) ** 2 / nu_th - (2 * a - nu_th - (1 - r**2) ** 2 / nu_th))
     # (ii) nu(theta) is a Poisson-kernel denominator: rho = r (lam < 1) or 1/r (lam > 1)
-    rho, zz, ww = sp.symbols("rho z w")
+    zz, ww = sp.symbols("z w")
     poisson_lt = is_zero(nu_th - (1 + r**2 + 2 * r * sp.cos(th)))
     poisson_gt = is_zero(nu_th - r**2 * (1 + (1 / r) ** 2 + 2 * (1 / r) * sp.cos(th)))
     # (iii) sum_{n in Z} rho^|n| e^{i n phi} = 1 + z/(1-z) + w/(1-w) = (1 - rho^2)/(1 - 2 rho cos phi + rho^2),
@@ -320,7 +318,6 @@ def _marcum_algebra() -> dict[str, bool]:
     # (iv) exponents: exp(-s a) exp((alpha^2 + beta^2)/2) = 1 for alpha^2 = 2 s min(1, lam), beta^2 = 2 s max(1, lam),
     #      and alpha beta = 2 s sqrt(lam) = s b, alpha / beta = rho
     expo = is_zero((2 * s * r**2 + 2 * s) / 2 - s * a) and is_zero(sp.sqrt(2 * s * r**2) * sp.sqrt(2 * s) - s * b)
-    del rho
     return {"split": split, "poisson": poisson_lt and poisson_gt, "kernel": poisson_sum, "exponents": expo}
 
 
