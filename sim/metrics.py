@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics.quadform import accuracy_given_gram
+
 
 def loss_and_accuracy(residual: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """MSE and accuracy of residuals ``f_S(x) - y`` of shape ``(n_samples, ..., d_out)``.
@@ -25,6 +27,7 @@ class Recorder:
         n = len(self.t)
         self.train_loss, self.gen_loss, self.train_acc, self.gen_acc = (np.full(n, np.nan) for _ in range(4))
         self.gen_loss_exact = np.full(n, np.nan)
+        self.gen_acc_exact = np.full(n, np.nan)
 
     def put(self, idx, train_residual, gen_residual, d=None) -> None:
         """Record index/slice ``idx`` from residuals (and end-to-end ``D``, ``d_in x [R x] d_out``, if linear)."""
@@ -33,6 +36,12 @@ class Recorder:
         if d is not None:
             d_out = d.shape[-1]
             self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d_out
+            # exact accuracy given D for x ~ N(0, I): z = D^T x ~ N(0, D^T D) (numerics.quadform)
+            gram = np.einsum("i...j,i...k->...jk", d, d)
+            finite = np.all(np.isfinite(gram), axis=(-2, -1))  # a diverged run has no accuracy
+            acc = np.full(finite.shape, np.nan)
+            acc[finite] = accuracy_given_gram(gram[finite], self.eps)
+            self.gen_acc_exact[idx] = acc
 
     def finite(self, idx) -> bool:
         return bool(np.all(np.isfinite(self.train_loss[idx])) and np.all(np.isfinite(self.gen_loss[idx])))

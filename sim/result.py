@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-_ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc")
+_ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc", "gen_acc_exact")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,10 @@ class TrainResult:
     * ``train_acc``, ``gen_acc`` -- fraction of samples whose mean over outputs of the squared error,
       ``||f_S(x) - y||^2 / d_out``, is below ``eps`` (Section 3.1.2; for ``d_out > 1`` the chi-square
       reading of Eq. 13).
+    * ``gen_acc_exact`` -- the generalisation accuracy exact given ``D`` (no held-out sampling error):
+      ``P(||D^T x||^2 / d_out < eps)`` for ``x ~ N(0, I)``, i.e. ``erf(sqrt(eps / (2 ||D||^2)))`` for ``d_out = 1`` and
+      the weighted chi-square law with the eigenvalues of ``D^T D`` in general (:mod:`numerics.quadform`); all NaN
+      where ``gen_loss_exact`` is.
     * ``params`` -- every setting of the run, including ``seed``, the resolved ``n_gen`` and the ``engine`` used.
 
     The arrays are read-only.
@@ -35,6 +39,7 @@ class TrainResult:
     gen_loss_exact: np.ndarray
     train_acc: np.ndarray
     gen_acc: np.ndarray
+    gen_acc_exact: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):

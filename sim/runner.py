@@ -143,5 +143,6 @@ def train(
         gen_loss_exact=rec.gen_loss_exact,
         train_acc=rec.train_acc,
         gen_acc=rec.gen_acc,
+        gen_acc_exact=rec.gen_acc_exact,
         params=params,
     )

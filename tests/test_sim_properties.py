@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import sim
 
-ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc")
+ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc", "gen_acc_exact")
 
 small_runs = st.fixed_dictionaries(
     {
