@@ -14,12 +14,17 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
   grokking times;
 * :func:`two_layer_losses` — two-layer linear networks, Eqs. (18), (19) (corrected), fixed or coupled kernel;
 * :mod:`numerics.fast` — float64 vectorised losses and grokking times for phase diagrams (Fig. 4);
-* :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid.
+* :mod:`numerics.validity` — validity maps: their relative error against the exact results over a (lam, eps) grid;
+* :mod:`numerics.finite_size` — beyond the MP limit: the distribution over runs at finite ``(d_in, N_tr)`` of the
+  grokking times (:func:`~numerics.finite_size.grokking_time_distribution`) and of the losses and accuracies
+  (:func:`~numerics.finite_size.loss_bands`);
+* :mod:`numerics.quadform` — the exact accuracy given ``D`` for ``d_out > 1`` (a weighted chi-square law, Eq. 13 at
+  finite size).
 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, fast, marcum, mp_law, two_layer, validity
+from . import approximations, fast, finite_size, marcum, mp_law, quadform, two_layer, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, gen_loss_quad, loss_limit, train_loss, train_loss_quad, train_loss_rate
@@ -34,6 +39,7 @@ __all__ = [
     "accuracy",
     "approximations",
     "fast",
+    "finite_size",
     "crossing_time",
     "gen_loss",
     "gen_loss_quad",
@@ -41,6 +47,7 @@ __all__ = [
     "loss_at_accuracy",
     "marcum",
     "mp_law",
+    "quadform",
     "validity",
     "train_loss",
     "two_layer",

@@ -65,3 +65,10 @@ def stable_step(eta, lam, d_out=1, gamma=0):
             f" need 0 < eta < d_out/(lam_+ + gamma/2) = {mpmath.nstr(bound, 6)},"
             f" since modes near lam_+ are multiplied by |1 - 2 eta (lam_+ + gamma/2) / d_out| >= 1 per step"
         )
+
+
+def integer(name: str, value, *, low: int = 1) -> int:
+    """``value`` as an ``int >= low`` (numpy integers accepted; ``bool`` and floats refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
