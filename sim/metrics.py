@@ -18,6 +18,15 @@ def loss_and_accuracy(residual: np.ndarray, eps: float) -> tuple[np.ndarray, np.
     return per_sample.mean(axis=0), (per_sample < eps).mean(axis=0)
 
 
+def _accuracy(gram: np.ndarray, eps: float) -> np.ndarray:
+    """:func:`numerics.quadform.accuracy_given_gram` of ``(..., d_out, d_out)`` matrices; NaN where one is not finite
+    (a diverged run has no accuracy)."""
+    finite = np.all(np.isfinite(gram), axis=(-2, -1))
+    acc = np.full(finite.shape, np.nan)
+    acc[finite] = accuracy_given_gram(gram[finite], eps)
+    return acc
+
+
 class Recorder:
     """Fills the arrays of a :class:`sim.TrainResult`, one recorded step at a time (or a block of them)."""
 
@@ -28,20 +37,21 @@ class Recorder:
         self.train_loss, self.gen_loss, self.train_acc, self.gen_acc = (np.full(n, np.nan) for _ in range(4))
         self.gen_loss_exact = np.full(n, np.nan)
         self.gen_acc_exact = np.full(n, np.nan)
+        self.train_acc_gauss = np.full(n, np.nan)
 
     def put(self, idx, train_residual, gen_residual, d=None) -> None:
         """Record index/slice ``idx`` from residuals (and end-to-end ``D``, ``d_in x [R x] d_out``, if linear)."""
         self.train_loss[idx], self.train_acc[idx] = loss_and_accuracy(train_residual, self.eps)
         self.gen_loss[idx], self.gen_acc[idx] = loss_and_accuracy(gen_residual, self.eps)
+        # Gaussian form of the train accuracy: z ~ N(0, M) with M the residuals' second-moment matrix over the N_tr
+        # samples (M = D^T Sigma_tr D without label noise), the law behind Eqs. 10 and 13
+        self.train_acc_gauss[idx] = _accuracy(np.einsum("n...j,n...k->...jk", train_residual, train_residual)
+                                              / train_residual.shape[0], self.eps)  # fmt: skip
         if d is not None:
             d_out = d.shape[-1]
             self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d_out
             # exact accuracy given D for x ~ N(0, I): z = D^T x ~ N(0, D^T D) (numerics.quadform)
-            gram = np.einsum("i...j,i...k->...jk", d, d)
-            finite = np.all(np.isfinite(gram), axis=(-2, -1))  # a diverged run has no accuracy
-            acc = np.full(finite.shape, np.nan)
-            acc[finite] = accuracy_given_gram(gram[finite], self.eps)
-            self.gen_acc_exact[idx] = acc
+            self.gen_acc_exact[idx] = _accuracy(np.einsum("i...j,i...k->...jk", d, d), self.eps)
 
     def finite(self, idx) -> bool:
         return bool(np.all(np.isfinite(self.train_loss[idx])) and np.all(np.isfinite(self.gen_loss[idx])))

@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-_ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc", "gen_acc_exact")
+_ARRAYS = (
+    "t",
+    "train_loss",
+    "gen_loss",
+    "gen_loss_exact",
+    "train_acc",
+    "gen_acc",
+    "gen_acc_exact",
+    "train_acc_gauss",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,9 @@ class TrainResult:
       ``P(||D^T x||^2 / d_out < eps)`` for ``x ~ N(0, I)``, i.e. ``erf(sqrt(eps / (2 ||D||^2)))`` for ``d_out = 1`` and
       the weighted chi-square law with the eigenvalues of ``D^T D`` in general (:mod:`numerics.quadform`); all NaN
       where ``gen_loss_exact`` is.
+    * ``train_acc_gauss`` -- the Gaussian form of the train accuracy that Eqs. (10), (13) use: ``P(||z||^2 / d_out <
+      eps)`` for ``z ~ N(0, M)``, ``M`` the second-moment matrix of the training residuals (``D^T Sigma_tr D``
+      without label noise), whereas ``train_acc`` is the empirical fraction over the ``n_train`` samples.
     * ``params`` -- every setting of the run, including ``seed``, the resolved ``n_gen`` and the ``engine`` used.
 
     The arrays are read-only.
@@ -40,6 +52,7 @@ class TrainResult:
     train_acc: np.ndarray
     gen_acc: np.ndarray
     gen_acc_exact: np.ndarray
+    train_acc_gauss: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):

@@ -144,5 +144,6 @@ def train(
         train_acc=rec.train_acc,
         gen_acc=rec.gen_acc,
         gen_acc_exact=rec.gen_acc_exact,
+        train_acc_gauss=rec.train_acc_gauss,
         params=params,
     )

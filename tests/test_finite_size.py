@@ -87,7 +87,8 @@ def test_classical_locations_invert_the_cdf():
 @pytest.mark.parametrize("gamma,d_out", [(0.0, 1), (2e-2, 1), (0.0, 3), (5e-2, 2)])
 def test_representation_reproduces_a_simulated_run(gamma, d_out):
     """One run of sim.train and the representation built from the same draw (Sigma_tr's eigenbasis, s = V^T S0,
-    tau = V^T T) give the same losses and exact generalisation accuracy at every recorded step (GD dynamics)."""
+    tau = V^T T) give the same losses, exact generalisation accuracy and Gaussian-form train accuracy at every recorded
+    step (GD dynamics)."""
     d_in, n_train, eta, eps, seed = 40, 60, 0.05, 1e-2, 4
     steps = [0, 1, 7, 50, 400, 3000]
     run = sim.train(d_in=d_in, n_train=n_train, d_out=d_out, eta=eta, gamma=gamma, steps=3000, record=steps,
@@ -101,8 +102,9 @@ def test_representation_reproduces_a_simulated_run(gamma, d_out):
         l_tr, l_gen = ens.losses(float(t))
         assert l_tr[0] == pytest.approx(run.train_loss[i], rel=1e-9)
         assert l_gen[0] == pytest.approx(run.gen_loss_exact[i], rel=1e-9)
-        _, a_gen = ens.accuracies(float(t), eps)
+        a_tr, a_gen = ens.accuracies(float(t), eps)
         assert a_gen[0] == pytest.approx(run.gen_acc_exact[i], abs=1e-10)
+        assert a_tr[0] == pytest.approx(run.train_acc_gauss[i], abs=1e-10)
 
 
 def test_initial_generalisation_loss_has_its_exact_chi_square_law():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import sim
 
-ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc", "gen_acc_exact")
+ARRAYS = ("t", "train_loss", "gen_loss", "gen_loss_exact", "train_acc", "gen_acc", "gen_acc_exact", "train_acc_gauss")
 
 small_runs = st.fixed_dictionaries(
     {
