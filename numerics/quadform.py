@@ -97,7 +97,7 @@ def accuracy_given_gram(m, eps):
     d_out = m.shape[-1]
     if d_out == 1:
         loss = np.clip(m[..., 0, 0], 0.0, None)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # loss 0 or subnormal: accuracy 1
             return special.erf(np.sqrt(eps / (2 * loss)))
     mu = np.clip(np.linalg.eigvalsh(0.5 * (m + np.swapaxes(m, -1, -2))), 0.0, None)  # rounding-level negatives
     return chi2_mixture_cdf(mu, d_out * eps)

@@ -108,7 +108,7 @@ class Ensemble:
         if d_out == 1 or not exact:
             out = []
             for loss in self.losses(t):
-                with np.errstate(divide="ignore"):
+                with np.errstate(divide="ignore", over="ignore"):
                     x = d_out * eps / (2 * loss)
                 out.append(special.gammainc(d_out / 2, x) if d_out > 1 else special.erf(np.sqrt(x)))
             return out[0], out[1]
