@@ -90,3 +90,15 @@ EXPECTED.update(
         "text-gradient-flow": "confirmed",  # GD vs flow differences small at eta = 0.01
     }
 )
+
+# Beyond the paper: finite size (issue 11)
+EXPECTED.update(
+    {
+        "finite-size-representation": "proved",  # Gaussian invariance, mode-wise closed form, trace identity (SymPy)
+        "finite-size-spectrum": "confirmed",  # Dumitriu-Edelman law: moments proved, distribution by KS
+        "fig1-finite-size": "asymptotic",  # MP inside the run bands; spread ~ d_in^-1/2; lam = 1 centre below ~1000
+        "fig2-finite-size": "asymptotic",  # exact weighted chi-square accuracy delays t_gen*; gap shrinks with d_in
+        "fig3-finite-size": "asymptotic",  # just below gamma_c some runs never grok although the MP limit does
+        "fig4-finite-size": "asymptotic",  # MP Delta t centres the runs; band widens towards lam = 1
+    }
+)
