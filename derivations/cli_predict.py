@@ -1,7 +1,9 @@
 """``grokking-audit predict``: the model's predictions for a user's parameters, from the shell.
 
 Grokking times (Section 3.1.3), losses (Eqs. 8, 9, 13, 15) and accuracies (Eqs. 10, 13) at requested times, and the
-``t -> inf`` plateaus; optionally certified (Arb balls, :mod:`numerics.certify`) where that is implemented.
+``t -> inf`` plateaus; optionally certified (Arb balls, :mod:`numerics.certify`) where that is implemented.  With
+``--d-in`` also the finite-size band over runs (:mod:`numerics.finite_size`): quantiles of the grokking times, the
+fraction of runs that never grok (or not by ``--t-max``), and the loss and accuracy bands at ``--t``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import json
 
 import mpmath
+import numpy as np
 from mpmath import mp
 
 import numerics
@@ -32,6 +35,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--t", type=float, nargs="*", default=[], help="GD steps at which to print losses/accuracies")
     p.add_argument("--dps", type=int, default=15, help="decimal digits (default 15)")
     p.add_argument("--certify", action="store_true", help="also print rigorous Arb enclosures (python-flint)")
+    p.add_argument("--d-in", type=int, default=None, help="finite size: input dimension (N_tr = round(d_in / lam))")
+    p.add_argument("--draws", type=int, default=1000, help="finite size: number of runs drawn (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="finite size: seed of the runs (default 0)")
+    p.add_argument("--t-max", type=float, default=None, help="finite size: report the runs not grokked by this step")
+    p.add_argument(
+        "--spectrum", choices=("auto", "exact", "hybrid"), default="auto", help="finite size: spectrum method"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return p
 
@@ -78,7 +88,64 @@ def predict(args) -> dict:
             )
     if args.certify:
         out["certified"] = _certified(args)
+    if args.d_in is not None:
+        out["finite_size"] = _finite_size(args)
+    elif args.t_max is not None:
+        raise ValueError("--t-max needs --d-in (it counts the runs of the finite-size band)")
     return out
+
+
+def _finite_size(args) -> dict:
+    """Quantiles over ``args.draws`` runs at ``d_in = args.d_in``.
+
+    From :func:`numerics.finite_size.grokking_time_distribution` and :func:`numerics.finite_size.loss_bands`.
+    """
+    import sys
+
+    from numerics.finite_size import grokking_time_distribution, loss_bands
+
+    kw = {
+        "d_in": args.d_in,
+        "eta": args.eta,
+        "eps": args.eps,
+        "d_out": args.d_out,
+        "gamma": args.gamma,
+        "dynamics": args.dynamics,
+        "draws": args.draws,
+        "seed": args.seed,
+        "spectrum": args.spectrum,
+    }
+    progress = not args.json and sys.stderr.isatty()
+    g = grokking_time_distribution(args.lam, level=args.level, progress=progress, **kw)
+    qs = (0.1, 0.5, 0.9)
+    quant = g.quantiles(qs)
+
+    def num(x):
+        return None if not np.isfinite(x) else float(f"{x:.6g}")
+
+    out = {
+        "d_in": args.d_in,
+        "n_train": g.params["n_train"],
+        "draws": args.draws,
+        "seed": args.seed,
+        "spectrum": g.params["spectrum"],
+        "quantiles": list(qs),
+        **{name: [num(v) for v in quant[name]] for name in ("t_train", "t_gen", "delta")},
+        "fraction_never": g.fraction_never,
+    }
+    if args.t_max is not None:
+        out["t_max"] = args.t_max
+        out["fraction_not_grokked_by_t_max"] = g.fraction_not_grokked_by(args.t_max)
+    if args.t:
+        b = loss_bands(args.t, args.lam, q=qs, progress=progress, **kw)
+        out["at"] = [
+            {"t": t, **{name: [num(v) for v in getattr(b, name)[:, j]] for name in _BAND_FIELDS}}
+            for j, t in enumerate(args.t)
+        ]
+    return out
+
+
+_BAND_FIELDS = ("train_loss", "gen_loss", "train_acc", "gen_acc")
 
 
 def _lim(args):
@@ -119,12 +186,35 @@ def render(out: dict) -> str:
             f"t = {row['t']:g}: L_tr = {row['train_loss']}, L_gen = {row['gen_loss']},"
             f" A_tr = {row['train_acc']}, A_gen = {row['gen_acc']}"
         )
+    if "finite_size" in out:
+        lines += _render_finite(out["finite_size"])
     if "certified" in out:
         c = out["certified"]
         lines.append(f"certified (Arb): t_train* in {c['t_train']}, t_gen* in {c['t_gen']}")
         for row in c["at"]:
             lines.append(f"certified t = {row['t']:g}: L_tr in {row['train_loss']}, L_gen in {row['gen_loss']}")
     return "\n".join(lines)
+
+
+def _render_finite(f: dict) -> list[str]:
+    def s(x):
+        return "never" if x is None else f"{x:.6g}"
+
+    q = " / ".join(f"{int(round(100 * v))} %" for v in f["quantiles"])
+    lines = [
+        f"finite size: d_in = {f['d_in']}, N_tr = {f['n_train']}, {f['draws']} runs (seed {f['seed']},"
+        f" {f['spectrum']} spectrum); quantiles {q} over runs:",
+    ]
+    for name, label in (("t_train", "t_train*"), ("t_gen", "t_gen*  "), ("delta", "Delta t ")):
+        lines.append(f"  {label} = " + " / ".join(s(v) for v in f[name]))
+    lines.append(f"  runs that never grok: {f['fraction_never']:.1%}")
+    if "t_max" in f:
+        lines.append(f"  runs not grokked by t = {f['t_max']:g}: {f['fraction_not_grokked_by_t_max']:.1%}")
+    for row in f.get("at", []):
+        lines.append(
+            f"  t = {row['t']:g}: " + ", ".join(f"{k} " + " / ".join(s(v) for v in row[k]) for k in _BAND_FIELDS)
+        )
+    return lines
 
 
 def main(args) -> int:

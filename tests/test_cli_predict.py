@@ -70,3 +70,30 @@ def test_output_into_a_closed_pipe_ends_quietly():
     proc.stdout.close()  # like `| head -1`
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1 and "Traceback" not in err, err
+
+
+def test_predict_finite_size_band_is_the_library_result(capsys):
+    import numpy as np
+
+    from numerics.finite_size import grokking_time_distribution
+
+    args = ("--lam", "0.8", "--d-in", "60", "--draws", "40", "--seed", "3", "--t-max", "5000", "--t", "100")
+    out = json.loads(_run(capsys, *args, "--json"))["finite_size"]
+    g = grokking_time_distribution(0.8, d_in=60, draws=40, seed=3)
+    q = g.quantiles((0.1, 0.5, 0.9))
+    np.testing.assert_allclose(out["t_gen"], q["t_gen"], rtol=1e-5)
+    assert out["n_train"] == 75 and out["fraction_never"] == g.fraction_never
+    assert out["fraction_not_grokked_by_t_max"] == g.fraction_not_grokked_by(5000)
+    assert len(out["at"]) == 1 and out["at"][0]["gen_loss"][0] <= out["at"][0]["gen_loss"][2]
+    text = _run(capsys, *args)
+    assert "finite size: d_in = 60, N_tr = 75, 40 runs" in text and "runs not grokked by t = 5000" in text
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [(("--lam", "0.5", "--t-max", "100"), "--d-in"), (("--lam", "0.5", "--d-in", "0"), "d_in")],
+)
+def test_predict_finite_size_usage_errors(capsys, argv, needle):
+    with pytest.raises(SystemExit) as e:
+        main(["predict", *argv])
+    assert e.value.code == 2 and needle in capsys.readouterr().err
