@@ -117,6 +117,15 @@ def _curve_panels(ax_loss, ax_acc, runs, colors, *, theory_label="theory (MP lim
     """Figs. 1-3 and 5 (left, center): simulated losses / accuracies (colour) against theory (black)."""
     floor = []
     for run, c in zip(runs, colors, strict=True):
+        b = getattr(run, "band", None)  # finite-size 10-90 % of runs around the MP curves (numerics.finite_size)
+        if b is not None:
+            for ax, lo, hi in (
+                (ax_loss, b.train_loss[0], b.train_loss[-1]),
+                (ax_loss, b.gen_loss[0], b.gen_loss[-1]),
+                (ax_acc, b.train_acc[0], b.train_acc[-1]),
+                (ax_acc, b.gen_acc[0], b.gen_acc[-1]),
+            ):
+                ax.fill_between(b.t, lo, hi, color=c, alpha=0.18, lw=0, zorder=1)
         for ax, simv, dense, ls in (
             (ax_loss, run.sim_train, run.dense_train, "--"),
             (ax_loss, run.sim_gen, run.dense_gen, "-"),
@@ -147,6 +156,9 @@ def _curve_panels(ax_loss, ax_acc, runs, colors, *, theory_label="theory (MP lim
         Line2D([], [], color="0.3", ls="-", lw=1.5, label="generalisation"),
         Line2D([], [], color="k", lw=0.9, label=theory_label),
     ]
+    if getattr(runs[0], "band", None) is not None:
+        n = int(runs[0].band.params["draws"])
+        styles.append(Patch(color="0.5", alpha=0.3, lw=0, label=f"10–90 % of {n} runs, d_in = {runs[0].d_in}"))
     ax_loss.legend(handles=labels + styles, fontsize=8, loc="lower left", framealpha=0.9)
     marks = [
         Line2D([], [], marker="D", ls="none", mfc="0.6", mec="k", label=f"train acc. = {LEVEL:.0%} (theory)"),
@@ -174,6 +186,14 @@ def _sizes_note(sizes, runs):
 
 
 # ---------------------------------------------------------------------------------------------------------- Fig. 1
+def _delta_band(ax, band: fd.DeltaBand, *, color) -> None:
+    """The finite-size 10-90 % band of Delta t over runs (and its median, dotted) on a Delta t (lam) axis."""
+    hi = np.where(np.isfinite(band.q[2]), band.q[2], np.nan)
+    ax.fill_between(band.lams, band.q[0], hi, color=color, alpha=0.35, lw=0, zorder=1,
+                    label=f"10–90 % of {band.draws} runs, d_in = {band.d_in}, ε = {band.eps:g}")  # fmt: skip
+    ax.plot(band.lams, band.q[1], color=color, ls=":", lw=1.2, zorder=3, label="median run")
+
+
 def draw_fig1(data: fd.SweepFigure, sizes: fd.Sizes) -> Figure:
     """Fig. 1: grokking as a function of ``lam`` (Eqs. 8-10, 12; Section 3.1)."""
     fig, ax = _new_figure(3)
@@ -187,6 +207,8 @@ def draw_fig1(data: fd.SweepFigure, sizes: fd.Sizes) -> Figure:
     for i, eps in enumerate(cur.epss):
         a.plot(cur.lams, cur.delta[i], color=cmap(i / max(1, len(cur.epss) - 1) * 0.85), lw=1.6, label=f"ε = {eps:g}")
     a.plot(cur.lams, cur.eq12, "k--", lw=1.2, label="Eq. (12)")
+    if data.band is not None:
+        _delta_band(a, data.band, color=cmap(cur.epss.index(data.band.eps) / max(1, len(cur.epss) - 1) * 0.85))
     for run, c in zip(data.runs, colors, strict=True):
         dt = _sim_delta(run)
         if np.isfinite(dt):
@@ -351,10 +373,16 @@ def phase_panel(ax, x, y, dt, *, norm=None, xlog=False, ylog=False, xlabel="", y
     return mesh
 
 
-def draw_fig4(panels: Sequence[PhaseData], sizes: fd.Sizes, simulated: Sequence[PhaseData] = ()) -> Figure:
-    """Fig. 4: grokking-time phase diagrams (theory, ``A(t*) = 0.95``), optionally with simulated panels below."""
+def draw_fig4(
+    panels: Sequence[PhaseData], sizes: fd.Sizes, simulated: Sequence[PhaseData] = (), band: fd.DeltaBand | None = None
+) -> Figure:
+    """Fig. 4: grokking-time phase diagrams (theory, ``A(t*) = 0.95``), optionally with simulated panels below.
+
+    ``band``: the finite-size band of Delta t along lam (``d_out = 1``, ``gamma = 0``), drawn in an extra panel with
+    the MP-limit curve and, where the simulated ``(d_out, lam)`` panel has ``d_out = 1``, its measured points.
+    """
     nrows = 2 if simulated else 1
-    ncols = max(len(panels), len(simulated))
+    ncols = max(len(panels) + (band is not None), len(simulated))
     fig, ax = _new_figure(ncols, nrows, width=5.2, height=4.4)
     norm = phase_norm(list(panels) + list(simulated))
     mesh = None
@@ -376,7 +404,9 @@ def draw_fig4(panels: Sequence[PhaseData], sizes: fd.Sizes, simulated: Sequence[
                 title=f"{kind}: Δt over {p.title}, {fixed}",
             )
         for j in range(len(group), ncols):
-            ax[row, j].set_visible(False)
+            ax[row, j].set_visible(row == 0 and band is not None and j == len(group))
+    if band is not None:
+        _fig4_band_panel(ax[0, len(panels)], band, simulated)
     cb = fig.colorbar(mesh, ax=ax.ravel().tolist(), shrink=0.9, pad=0.01)
     cb.set_label("Δt = t_gen* − t_tr*  (GD steps)")
     ax[0, 0].legend(
@@ -394,6 +424,24 @@ def draw_fig4(panels: Sequence[PhaseData], sizes: fd.Sizes, simulated: Sequence[
         fontsize=11,
     )
     return fig
+
+
+def _fig4_band_panel(a, band: fd.DeltaBand, simulated: Sequence[PhaseData]) -> None:
+    """Delta t along lam at d_out = 1, gamma = 0: MP limit, the runs' 10-90 % band, simulated seed means."""
+    a.plot(band.lams, band.mp, color="k", lw=1.2, label="MP limit")
+    _delta_band(a, band, color="tab:blue")
+    for p in simulated:
+        if p.fixed.get("gamma") == 0.0 and p.xlabel == "d_out" and np.any(p.x == 1):
+            col = p.dt[:, int(np.flatnonzero(p.x == 1)[0])]
+            ok = np.isfinite(col)
+            d_in = p.fixed.get("d_in", "?")
+            a.plot(p.y[ok], col[ok], "o", mfc="tab:orange", mec="k", ms=7, zorder=6,
+                   label=f"simulation (seed mean), d_in = {d_in}")  # fmt: skip
+    a.set_yscale("log")
+    a.set_xlabel("λ")
+    a.set_ylabel("Δt  (GD steps)")
+    a.set_title(f"Δt along λ (d_out = 1, γ = 0): finite size, A(t*) = {band.level}", fontsize=10)
+    a.legend(fontsize=8, loc="upper left")
 
 
 # ---------------------------------------------------------------------------------------------------------- Fig. 5
@@ -572,7 +620,13 @@ def make_figure(name: str, *, quick: bool = False, progress: bool = False, fig4_
     if collect is not None:
         collect[name] = data
     if name == "fig4":
-        return draw_fn(data, sizes, simulated=tuple(fig4_simulated))
+        from .figure4_sim import SIM_GRIDS
+
+        d_in = SIM_GRIDS["quick" if quick else "full"].d_in  # the simulated panels' size
+        band = fd.delta_band(fd.band_lams(sizes), d_in=d_in, draws=sizes.band_draws, progress=progress)
+        if collect is not None:
+            collect["fig4_band"] = band
+        return draw_fn(data, sizes, simulated=tuple(fig4_simulated), band=band)
     return draw_fn(data, sizes)
 
 
@@ -594,8 +648,9 @@ def draw_figures(
     the allowed names otherwise).  ``pdf``: also write a PDF next to each PNG.  ``fig4_simulated``: extra
     :class:`~report.figures_data.PhaseData` panels (e.g. from a simulated sweep) drawn below the theory of Fig. 4
     on the same colour scale.  ``collect``: if a dict, filled with ``{name: data drawn}`` (see
-    :mod:`report.figures_data`).  ``progress`` shows tqdm bars (figures, runs, validity maps).  Every file is
-    written atomically (temporary file + ``os.replace``).
+    :mod:`report.figures_data`; Fig. 4 also adds ``"fig4_band"``, its finite-size band of Delta t).  ``progress``
+    shows tqdm bars (figures, runs, validity maps).  Every file is written atomically (temporary file +
+    ``os.replace``).
     """
     names = _names(which)
     for flag, value in (("quick", quick), ("progress", progress), ("pdf", pdf)):

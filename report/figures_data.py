@@ -27,6 +27,7 @@ import sim
 from derivations.experiments import eq40_predictions, two_layer_runs
 from numerics import approximations as ap
 from numerics.fast import grokking_time_grid, log_losses
+from numerics.finite_size import LossBands, grokking_time_distribution, loss_bands, quantile
 from numerics.validity import APPROXIMATIONS, ValidityMap, validity_map
 
 __all__ = [
@@ -42,9 +43,12 @@ __all__ = [
     "RunPanel",
     "Sizes",
     "TwoLayerPanel",
+    "DeltaBand",
     "LateTimeData",
     "SweepFigure",
     "accuracy_of_loss",
+    "band_lams",
+    "delta_band",
     "first_crossing",
     "fig1_data",
     "fig2_data",
@@ -95,6 +99,8 @@ class Sizes:
     fig6_points: int
     validity_lams: tuple[float, ...]
     validity_epss: tuple[float, ...]
+    band_draws: int = 200  #: runs per finite-size band (Figs. 1, 4; numerics.finite_size)
+    band_points: int = 10  #: lam values of the Delta t band
 
 
 FULL = Sizes(
@@ -134,6 +140,8 @@ QUICK = Sizes(
     fig6_points=40,
     validity_lams=(0.2, 0.8),
     validity_epss=(1e-4, 1e-2),
+    band_draws=100,
+    band_points=6,
 )
 
 
@@ -218,13 +226,16 @@ class RunPanel:
     dense_gen_acc: np.ndarray
     t_star: tuple[float, float]
     t_star_sim: tuple[float, float]
+    band: LossBands | None = None  #: 10/50/90 % over runs at the same d_in (finite size), on ``t_dense``[::4]
 
 
-def run_panel(label, *, lam, sizes: Sizes, steps: int, seed: int, d_out=1, gamma=0.0, eps=EPS) -> RunPanel:
+def run_panel(label, *, lam, sizes: Sizes, steps: int, seed: int, d_out=1, gamma=0.0, eps=EPS, band=False) -> RunPanel:
     """Simulate one linear layer (``d_in = sizes.d_in``, ``n_train = round(d_in/lam)``) and evaluate its theory.
 
     The held-out set has ``max(500, 10 d_in / d_out)`` samples (the per-sample error of a ``d_out``-output student
     averages ``d_out`` components, so fewer samples give the same precision; this keeps ``d_out = 700`` affordable).
+    ``band``: also the finite-size 10/50/90 % band of ``sizes.band_draws`` runs
+    (:func:`numerics.finite_size.loss_bands`).
     """
     d_in = sizes.d_in
     n_gen = max(500, 10 * d_in // d_out)
@@ -269,6 +280,11 @@ def run_panel(label, *, lam, sizes: Sizes, steps: int, seed: int, d_out=1, gamma
         dense_gen_acc=accuracy_of_loss(d_gen, eps, d_out),
         t_star=theory_crossings(lam, d_out=d_out, gamma=gamma, eps=eps),
         t_star_sim=(first_crossing(r.t, r.train_acc), first_crossing(r.t, r.gen_acc)),
+        band=None
+        if not band
+        else loss_bands(
+            t_dense[::4], lam, d_in=d_in, eta=ETA, eps=eps, d_out=d_out, gamma=gamma, draws=sizes.band_draws, seed=seed
+        ),
     )
 
 
@@ -400,19 +416,57 @@ class SweepFigure:
 
     runs: tuple[RunPanel, ...]
     curves: LambdaCurves | OutputCurves | GammaCurves
+    band: DeltaBand | None = None  #: Fig. 1 right: finite-size band of Delta t at the runs' d_in
 
 
-def _runs(specs, sizes, steps, progress, desc):
+def _runs(specs, sizes, steps, progress, desc, band=False):
     out = []
     for i, (label, kw) in enumerate(tqdm(specs, desc=desc, disable=not progress, leave=False)):
-        out.append(run_panel(label, sizes=sizes, steps=steps, seed=1 + i, **kw))
+        out.append(run_panel(label, sizes=sizes, steps=steps, seed=1 + i, band=band, **kw))
     return tuple(out)
 
 
+# ----------------------------------------------------------------------------------------------- finite-size bands
+@dataclass(frozen=True)
+class DeltaBand:
+    """The per-run band of ``Delta t`` along ``lam`` at finite ``d_in`` (:mod:`numerics.finite_size`).
+
+    ``mp``: the MP-limit ``Delta t`` (NaN: no grokking); ``q``: ``(3, len(lams))``, the 10/50/90 % quantiles over
+    ``draws`` runs (``inf``: more than that fraction never grok); ``d_in``, ``draws``, ``eps``, ``level`` as used.
+    """
+
+    lams: np.ndarray
+    mp: np.ndarray
+    q: np.ndarray
+    d_in: int
+    draws: int
+    eps: float
+    level: float
+
+
+def delta_band(lams, *, d_in: int, draws: int, eps=EPS, level=LEVEL, seed=0, progress=False) -> DeltaBand:
+    """Finite-size band of ``Delta t(lam)`` (``d_out = 1``, ``gamma = 0``, gradient flow, ``A(t*) = level``)."""
+    lams = np.asarray(lams, dtype=float)
+    _, _, mp_delta = grokking_time_grid(lams, eta=ETA, eps=eps, level=level)
+    q = np.empty((3, lams.size))
+    for j, lam in enumerate(tqdm(lams, desc="Delta t band", disable=not progress, leave=False)):
+        g = grokking_time_distribution(lam, d_in=d_in, eta=ETA, eps=eps, level=level, draws=draws, seed=seed)
+        q[:, j] = quantile(g.delta, (0.1, 0.5, 0.9))
+    return DeltaBand(lams, mp_delta, q, d_in, draws, eps, level)
+
+
+def band_lams(sizes: Sizes) -> np.ndarray:
+    """``lam`` values of a Delta t band: denser towards 1, where the band widens."""
+    return np.round(1 - np.geomspace(0.9, 0.05, sizes.band_points), 3)
+
+
 def fig1_data(sizes: Sizes = FULL, progress=False) -> SweepFigure:
-    """Fig. 1: ``lam = 0.1, 0.9, 1.5`` (``d_out = 1``, ``gamma = 0``, 1e5 steps); ``Delta t(lam)`` for four ``eps``."""
+    """Fig. 1: ``lam = 0.1, 0.9, 1.5`` (``d_out = 1``, ``gamma = 0``, 1e5 steps); ``Delta t(lam)`` for four ``eps``;
+    the finite-size 10-90 % bands of the runs' losses/accuracies and of ``Delta t`` at ``eps = 1e-3``."""
     specs = [(f"λ = {lam}", {"lam": lam}) for lam in (0.1, 0.9, 1.5)]
-    return SweepFigure(_runs(specs, sizes, 100_000, progress, "Fig. 1 runs"), lambda_curves(sizes))
+    runs = _runs(specs, sizes, 100_000, progress, "Fig. 1 runs", band=True)
+    band = delta_band(band_lams(sizes), d_in=sizes.d_in, draws=sizes.band_draws, progress=progress)
+    return SweepFigure(runs, lambda_curves(sizes), band)
 
 
 def fig2_data(sizes: Sizes = FULL, progress=False) -> SweepFigure:

@@ -31,7 +31,7 @@ def test_every_figure_is_a_complete_png_and_no_temp_file_is_left(quick):
     expected = sorted(f"{stem}.png" for stem, _, _ in figures.FIGURES.values())
     assert sorted(p.name for p in paths) == expected
     assert sorted(os.listdir(out)) == expected  # nothing else: no temporary files
-    assert set(collect) == set(figures.FIGURES)
+    assert set(collect) == set(figures.FIGURES) | {"fig4_band"}  # Fig. 4 also collects its finite-size band
     for p in paths:
         data = p.read_bytes()
         assert data[:8] == PNG_MAGIC, p.name
@@ -171,3 +171,26 @@ def test_fig4_accepts_simulated_panels(tmp_path):
     fig = figures.Figure()
     mesh = figures.phase_panel(fig.subplots(), x, y, dt, xlog=True)
     assert mesh.get_array().mask.sum() == 2  # NaN cells are masked (drawn as hatched "no grokking")
+
+
+def test_fig1_finite_size_bands(quick):
+    """Fig. 1 carries the finite-size bands: per run (losses, accuracies) and of Delta t along lam, at the runs' d_in;
+    the MP-limit Delta t lies inside the 10-90 % band of the runs at every lam of the band."""
+    _, _, collect = quick
+    data = collect["fig1"]
+    for run in data.runs:
+        b = run.band
+        assert b is not None and b.params["d_in"] == run.d_in and b.params["draws"] == 100
+        assert np.all(b.gen_loss[0] <= b.gen_loss[1]) and np.all(b.gen_loss[1] <= b.gen_loss[2])
+    band = data.band
+    assert band.d_in == data.runs[0].d_in and band.level == 0.95
+    assert np.all((band.q[0] <= band.mp) & (band.mp <= band.q[2])), (band.lams, band.q / band.mp)
+
+
+def test_fig4_band_panel(quick):
+    out, _, collect = quick
+    band = collect["fig4_band"]
+    from report.figure4_sim import SIM_GRIDS
+
+    assert band.d_in == SIM_GRIDS["quick"].d_in and np.all(np.isfinite(band.q[1]))
+    assert np.all((band.q[0] <= band.mp) & (band.mp <= band.q[2]))
