@@ -2,22 +2,25 @@
 
 ``draw_figures(out_dir)`` writes one PNG per figure (and a PDF with ``pdf=True``):
 
-========== ============================== ==============================================================================
-name       file                           content
-========== ============================== ==============================================================================
-fig1       ``fig1_lambda.png``            Fig. 1: losses / accuracies vs t for lam = 0.1, 0.9, 1.5 (sim against Eqs. 8,
-                                          10), and Delta t(lam) for several eps, exact against Eq. (12)
-fig2       ``fig2_dout.png``              Fig. 2: the same for d_out = 1, 50, 700 at lam = 0.9 (Eq. 13), and
-                                          Delta t(d_out) with the computed d_out^max of each curve
-fig3       ``fig3_weight_decay.png``      Fig. 3: the same for gamma = 1e-5, 1e-3, 1e-2 at lam = 0.9 (Eq. 15), and
-                                          Delta t(gamma), shaded where generalisation accuracy never reaches 95 %
-fig4       ``fig4_phase_diagrams.png``    Fig. 4: Delta t over (gamma, d_out), (gamma, lam), (d_out, lam) (theory);
-                                          white where there is no grokking; optional simulated panels below
-fig5       ``fig5_two_layer.png``         Fig. 5: two-layer linear / tanh MLPs (d_in-d_h-5) against corrected Eq. (40)
-fig6       ``fig6_late_time.png``         Fig. 6: exact losses at lam = 0.9 against Eqs. (22), (23), (11)
-validity   ``validity_maps.png``          relative error of each closed-form approximation (Eqs. 11, 12, 22-26) over
-                                          (lam, eps), with its 10 % contour (:mod:`numerics.validity`)
-========== ============================== ==============================================================================
+=========== ============================== =============================================================================
+name        file                           content
+=========== ============================== =============================================================================
+fig1        ``fig1_lambda.png``            Fig. 1: losses / accuracies vs t for lam = 0.1, 0.9, 1.5 (sim against Eqs. 8,
+                                           10), and Delta t(lam) for several eps, exact against Eq. (12)
+fig2        ``fig2_dout.png``              Fig. 2: the same for d_out = 1, 50, 700 at lam = 0.9 (Eq. 13), and
+                                           Delta t(d_out) with the computed d_out^max of each curve
+fig3        ``fig3_weight_decay.png``      Fig. 3: the same for gamma = 1e-5, 1e-3, 1e-2 at lam = 0.9 (Eq. 15), and
+                                           Delta t(gamma), shaded where generalisation accuracy never reaches 95 %
+fig4        ``fig4_phase_diagrams.png``    Fig. 4: Delta t over (gamma, d_out), (gamma, lam), (d_out, lam) (theory);
+                                           white where there is no grokking; optional simulated panels below
+fig5        ``fig5_two_layer.png``         Fig. 5: two-layer linear / tanh MLPs (d_in-d_h-5) vs corrected Eq. (40)
+fig6        ``fig6_late_time.png``         Fig. 6: exact losses at lam = 0.9 against Eqs. (22), (23), (11)
+validity    ``validity_maps.png``          relative error of each closed-form approximation (Eqs. 11, 12, 22-26) over
+                                           (lam, eps), with its 10 % contour (:mod:`numerics.validity`)
+finite_size ``fig_finite_size.png``        beyond the paper: per-run scatter of the grokking times around the MP limit
+                                           against d_in, Delta t band with simulated runs, lam = 1
+                                           (:mod:`report.finite_size_figure`)
+=========== ============================== =============================================================================
 
 Conventions: in the loss and accuracy panels colour = simulation (:func:`sim.train`, dashed train, solid
 generalisation), black = theory; diamonds / stars mark where train / generalisation accuracy reaches 95 %, filled
@@ -46,6 +49,7 @@ from tqdm.auto import tqdm
 
 from . import figures_data as fd
 from .figures_data import LEVEL, PhaseData
+from .finite_size_figure import draw_finite_size, finite_size_data
 
 __all__ = ["FIGURES", "PhaseData", "draw_figures", "make_figure", "phase_panel", "save_atomic"]
 
@@ -590,6 +594,7 @@ FIGURES: dict[str, tuple[str, Callable, Callable]] = {
     "fig5": ("fig5_two_layer", fd.fig5_data, draw_fig5),
     "fig6": ("fig6_late_time", fd.fig6_data, draw_fig6),
     "validity": ("validity_maps", fd.validity_data, draw_validity),
+    "finite_size": ("fig_finite_size", finite_size_data, draw_finite_size),
 }
 
 
