@@ -270,3 +270,22 @@ def test_bad_band_input():
         loss_bands([1.5], 0.5, d_in=20, draws=2, dynamics="gd")
     with pytest.raises(ValueError, match="q must"):
         loss_bands([1.0], 0.5, d_in=20, draws=2, q=(1.5,))
+
+
+@pytest.mark.parametrize("lam,dynamics", [(0.9, "flow"), (1.5, "flow"), (0.5, "gd")])
+def test_loss_mode_cutoff_matches_the_full_sum(lam, dynamics):
+    """Without weight decay the losses sum only modes whose share exceeds e^-60 of the slowest one (CUTOFF); the
+    full sum over every mode agrees to 1e-12 at early and very late times, with zero modes (lam > 1) included."""
+    from numerics.finite_size.inputs import settings
+    from numerics.finite_size.sampling import draw_ensemble
+
+    s = settings(lam, d_in=300, eta=0.01, eps=1e-3, d_out=2, gamma=0.0, level=None, dynamics=dynamics, draws=4,
+                 seed=2, spectrum="exact", exact_modes=None, accuracy="exact")  # fmt: skip
+    ens = draw_ensemble(range(4), **s.sampling())
+    g = ens._decay_rate()
+    w = np.einsum("bij,bij->bi", ens.s - ens.tau, ens.s - ens.tau)
+    for t in (0.0, 10.0, 1e3, 1e5, 1e7, np.inf):
+        c2 = np.where(g == 0, 1.0, np.exp(-2 * g * t)) if np.isfinite(t) else (g == 0).astype(float)
+        full = (np.sum(ens.nu * c2 * w, axis=1) / 2, np.sum(c2 * w, axis=1) / 2)
+        for got, ref in zip(ens.losses(np.full(4, t)), full, strict=True):
+            np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)

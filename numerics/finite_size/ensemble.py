@@ -28,15 +28,23 @@ import numpy as np
 
 from ..quadform import accuracy_given_gram
 
-__all__ = ["Ensemble"]
+__all__ = ["CUTOFF", "Ensemble"]
+
+#: modes with ``(g_i - g_min) t`` above this are left out of the ``gamma = 0`` losses (their share < e^-60)
+CUTOFF = 30.0
 
 
 @dataclass(frozen=True)
 class Ensemble:
     """``B`` runs in the representation of the module docstring.
 
-    ``nu``: ``(B, d_in)`` eigenvalues of ``Sigma_tr`` (any order; zero modes included); ``s``, ``tau``:
-    ``(B, d_in, d_out)`` coordinates of ``S_0`` and ``T`` in the eigenbasis.  ``dynamics``: ``"flow"`` or ``"gd"``.
+    ``nu``: ``(B, d_in)`` eigenvalues of ``Sigma_tr`` (zero modes included; each run's modes are put in ascending
+    order on construction, with their coordinates); ``s``, ``tau``: ``(B, d_in, d_out)`` coordinates of ``S_0`` and
+    ``T`` in the eigenbasis.  ``dynamics``: ``"flow"`` or ``"gd"``.
+
+    Without weight decay a mode's share of the loss decays like ``exp(-2 (g_i - g_min) t)`` against the slowest
+    positive mode (``c_i = exp(-g_i t)``), so :meth:`losses` sums only the modes with ``(g_i - g_min) t <= CUTOFF``:
+    the rest contribute less than ``e^{-2 CUTOFF}`` of it (times the ratio of the coordinate weights).
     """
 
     nu: np.ndarray
@@ -46,14 +54,25 @@ class Ensemble:
     gamma: float
     dynamics: str
 
+    def __post_init__(self):
+        if not np.all(np.diff(self.nu, axis=1) >= 0):
+            order = np.argsort(self.nu, axis=1, kind="stable")
+            rows = np.arange(self.nu.shape[0])[:, None]
+            for name in ("nu", "s", "tau"):
+                object.__setattr__(self, name, getattr(self, name)[rows, order])
+
     @property
     def d_out(self) -> int:
         return self.s.shape[-1]
 
     def _decay_rate(self) -> np.ndarray:
-        """``g`` with ``c = exp(-g t)``: ``(2 eta/d_out)(nu + gamma/2)`` (flow) or ``-log(1 - that)`` (GD)."""
-        x = (2 * self.eta / self.d_out) * (self.nu + self.gamma / 2)
-        return x if self.dynamics == "flow" else -np.log1p(-x)
+        """``g`` with ``c = exp(-g t)``: ``(2 eta/d_out)(nu + gamma/2)`` (flow) or ``-log(1 - that)`` (GD); cached."""
+        cached = self.__dict__.get("_g_cache")
+        if cached is None:
+            x = (2 * self.eta / self.d_out) * (self.nu + self.gamma / 2)
+            cached = x if self.dynamics == "flow" else -np.log1p(-x)
+            object.__setattr__(self, "_g_cache", cached)
+        return cached
 
     def coefficients(self, t) -> tuple[np.ndarray, np.ndarray]:
         """``(c, h)`` of shape ``(B, d_in)`` at per-run times ``t`` (shape ``(B,)`` or scalar; ``inf`` allowed)."""
@@ -68,14 +87,28 @@ class Ensemble:
 
     def losses(self, t) -> tuple[np.ndarray, np.ndarray]:
         """``(L_tr, L_gen)`` per run at times ``t`` (shape ``(B,)`` or scalar): ``tr(M_Q) / d_out`` (Eqs. 1, 2)."""
-        c, h = self.coefficients(t)
         if self.gamma == 0:
-            norms = c * c * self._initial_norms  # ||Dbar_i||^2 = c_i^2 ||s_i - tau_i||^2
-        else:
-            dbar = c[..., None] * self.s - h[..., None] * self.tau
-            norms = np.einsum("bij,bij->bi", dbar, dbar)
+            return self._losses_no_decay(t)
+        c, h = self.coefficients(t)
+        dbar = c[..., None] * self.s - h[..., None] * self.tau
+        norms = np.einsum("bij,bij->bi", dbar, dbar)
         d_out = self.d_out
         return np.sum(self.nu * norms, axis=1) / d_out, np.sum(norms, axis=1) / d_out
+
+    def _losses_no_decay(self, t):
+        """``gamma = 0``: ``||Dbar_i||^2 = c_i^2 ||s_i - tau_i||^2``, summed over the modes that still matter."""
+        t = np.broadcast_to(np.asarray(t, dtype=float), self.nu.shape[:1])
+        g = self._decay_rate()
+        g_min = np.where(g > 0, g, np.inf).min(axis=1)  # slowest positive mode of each run
+        with np.errstate(divide="ignore"):
+            limit = g_min + CUTOFF / t  # inf at t = 0: every mode
+        stop = max(int(np.searchsorted(row, lim, side="right")) for row, lim in zip(g, limit, strict=True))
+        g, t_col = g[:, :stop], t[:, None]
+        with np.errstate(invalid="ignore"):
+            c2 = np.where(g == 0, 1.0, np.exp(-2 * g * t_col))
+        norms = c2 * self._initial_norms[:, :stop]
+        d_out = self.d_out
+        return np.sum(self.nu[:, :stop] * norms, axis=1) / d_out, np.sum(norms, axis=1) / d_out
 
     @property
     def _initial_norms(self) -> np.ndarray:
