@@ -140,8 +140,8 @@ QUICK = Sizes(
     fig6_points=40,
     validity_lams=(0.2, 0.8),
     validity_epss=(1e-4, 1e-2),
-    band_draws=100,
-    band_points=6,
+    band_draws=50,
+    band_points=5,
 )
 
 

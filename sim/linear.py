@@ -83,7 +83,9 @@ def closed_form(
     return (v @ dbar.reshape(n_in, n_t * n_out)).reshape(n_in, n_t, n_out)
 
 
-def run_spectral(problem: Problem, steps: np.ndarray, *, eta: float, gamma: float, eps: float) -> Recorder:
+def run_spectral(
+    problem: Problem, steps: np.ndarray, *, eta: float, gamma: float, eps: float, exact_accuracy: bool = True
+) -> Recorder:
     """Spectral engine: eigendecompose ``Sigma_tr`` once and evaluate :func:`closed_form` at the recorded steps."""
     (teacher,) = problem.teacher
     (s0,) = problem.student
@@ -91,7 +93,7 @@ def run_spectral(problem: Problem, steps: np.ndarray, *, eta: float, gamma: floa
     nu, v = np.linalg.eigh(problem.gram)
     check_stable(nu, eta=eta, gamma=gamma, d_out=d_out)
     b = forcing(teacher, problem.noise_drive, eta=eta, gamma=gamma, d_out=d_out)
-    rec = Recorder(steps, eps)
+    rec = Recorder(steps, eps, exact_accuracy)
     n_max = max(problem.x.shape[0], problem.x_gen.shape[0])
     block = max(1, BLOCK_BYTES // (8 * n_max * d_out))
     for lo in range(0, len(steps), block):
@@ -105,7 +107,14 @@ def run_spectral(problem: Problem, steps: np.ndarray, *, eta: float, gamma: floa
 
 
 def run_loop(
-    problem: Problem, steps: np.ndarray, *, eta: float, gamma: float, eps: float, progress: bool = False
+    problem: Problem,
+    steps: np.ndarray,
+    *,
+    eta: float,
+    gamma: float,
+    eps: float,
+    progress: bool = False,
+    exact_accuracy: bool = True,
 ) -> Recorder:
     """Loop engine: literal full-batch GD on ``S`` with the data matrix, as PyTorch does it.
 
@@ -118,7 +127,7 @@ def run_loop(
     y_gen = x_gen @ teacher
     n, d_out = y.shape
     check_stable(np.linalg.eigvalsh(problem.gram), eta=eta, gamma=gamma, d_out=d_out)
-    rec = Recorder(steps, eps)
+    rec = Recorder(steps, eps, exact_accuracy)
     where = {int(t): i for i, t in enumerate(steps)}
     for t in tqdm(range(int(steps[-1]) + 1), disable=not progress, desc="GD (1-layer loop)"):
         res = x @ s - y

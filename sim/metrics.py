@@ -30,9 +30,10 @@ def _accuracy(gram: np.ndarray, eps: float) -> np.ndarray:
 class Recorder:
     """Fills the arrays of a :class:`sim.TrainResult`, one recorded step at a time (or a block of them)."""
 
-    def __init__(self, steps: np.ndarray, eps: float):
+    def __init__(self, steps: np.ndarray, eps: float, exact: bool = True):
         self.t = np.asarray(steps, dtype=np.int64)
         self.eps = eps
+        self.exact = exact  #: compute gen_acc_exact / train_acc_gauss (a d_out x d_out eigenproblem per record)
         n = len(self.t)
         self.train_loss, self.gen_loss, self.train_acc, self.gen_acc = (np.full(n, np.nan) for _ in range(4))
         self.gen_loss_exact = np.full(n, np.nan)
@@ -43,6 +44,10 @@ class Recorder:
         """Record index/slice ``idx`` from residuals (and end-to-end ``D``, ``d_in x [R x] d_out``, if linear)."""
         self.train_loss[idx], self.train_acc[idx] = loss_and_accuracy(train_residual, self.eps)
         self.gen_loss[idx], self.gen_acc[idx] = loss_and_accuracy(gen_residual, self.eps)
+        if not self.exact:
+            if d is not None:
+                self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d.shape[-1]
+            return
         # Gaussian form of the train accuracy: z ~ N(0, M) with M the residuals' second-moment matrix over the N_tr
         # samples (M = D^T Sigma_tr D without label noise), the law behind Eqs. 10 and 13
         self.train_acc_gauss[idx] = _accuracy(np.einsum("n...j,n...k->...jk", train_residual, train_residual)

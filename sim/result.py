@@ -36,10 +36,12 @@ class TrainResult:
     * ``gen_acc_exact`` -- the generalisation accuracy exact given ``D`` (no held-out sampling error):
       ``P(||D^T x||^2 / d_out < eps)`` for ``x ~ N(0, I)``, i.e. ``erf(sqrt(eps / (2 ||D||^2)))`` for ``d_out = 1`` and
       the weighted chi-square law with the eigenvalues of ``D^T D`` in general (:mod:`numerics.quadform`); all NaN
-      where ``gen_loss_exact`` is.
+      where ``gen_loss_exact`` is, and when not recorded (``sim.train(exact_accuracy=...)``: by default for
+      ``d_out > 64``).
     * ``train_acc_gauss`` -- the Gaussian form of the train accuracy that Eqs. (10), (13) use: ``P(||z||^2 / d_out <
       eps)`` for ``z ~ N(0, M)``, ``M`` the second-moment matrix of the training residuals (``D^T Sigma_tr D``
-      without label noise), whereas ``train_acc`` is the empirical fraction over the ``n_train`` samples.
+      without label noise), whereas ``train_acc`` is the empirical fraction over the ``n_train`` samples; NaN when not
+      recorded, as ``gen_acc_exact``.
     * ``params`` -- every setting of the run, including ``seed``, the resolved ``n_gen`` and the ``engine`` used.
 
     The arrays are read-only.

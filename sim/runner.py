@@ -10,6 +10,9 @@ from .problem import draw
 from .result import TrainResult
 from .schedule import log_steps
 
+#: by default the exact accuracies are recorded up to this output dimension (``exact_accuracy=None``)
+EXACT_ACCURACY_MAX_D_OUT = 64
+
 
 def train(
     *,
@@ -29,6 +32,7 @@ def train(
     student_scale: float = 1.0,
     engine: str = "auto",
     progress: bool = False,
+    exact_accuracy: bool | None = None,
 ) -> TrainResult:
     """Full-batch GD of a student on a teacher's labels (Sections 3, 4; Appendix A); numpy ground truth.
 
@@ -74,6 +78,10 @@ def train(
         GD; ``"auto"``: spectral for one linear layer, loop otherwise.
     progress : bool
         Show a tqdm bar for the loop engines.
+    exact_accuracy : None or bool
+        Record ``gen_acc_exact`` and ``train_acc_gauss`` (each a ``d_out x d_out`` eigenproblem per recorded step).
+        ``None``: for ``d_out <= 64`` (above, where they would dominate the run, they are NaN); ``True``/``False``:
+        always / never.
     """
     d_in = v.integer("d_in", d_in)
     n_train = v.integer("n_train", n_train)
@@ -91,6 +99,9 @@ def train(
     engine = v.choice("engine", engine, v.ENGINES)
     if not isinstance(progress, bool | np.bool_):
         raise ValueError(f"progress must be a bool, got {progress!r}")
+    if exact_accuracy is not None and not isinstance(exact_accuracy, bool | np.bool_):
+        raise ValueError(f"exact_accuracy must be None or a bool, got {exact_accuracy!r}")
+    exact = bool(d_out <= EXACT_ACCURACY_MAX_D_OUT if exact_accuracy is None else exact_accuracy)
     if hidden is None and activation != "linear":
         raise ValueError(f"activation={activation!r} needs a hidden layer: pass hidden=<int >= 1> (or use 'linear')")
     if engine == "spectral" and hidden is not None:
@@ -109,7 +120,7 @@ def train(
         student_scale=student_scale,
         seed=seed,
     )
-    kw = {"eta": eta, "gamma": gamma, "eps": eps}
+    kw = {"eta": eta, "gamma": gamma, "eps": eps, "exact_accuracy": exact}
     if hidden is not None:
         rec = two_layer.run(problem, t, progress=progress, **kw)
     elif used == "spectral":
@@ -134,6 +145,7 @@ def train(
         "student_scale": student_scale,
         "engine": used,
         "engine_requested": engine,
+        "exact_accuracy": exact,
         "record": "log" if record is None else "explicit",
     }
     return TrainResult(

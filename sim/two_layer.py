@@ -46,7 +46,14 @@ def gradients_data(s0, s1, x, y, *, gamma: float, activation: str):
 
 
 def run(
-    problem: Problem, steps: np.ndarray, *, eta: float, gamma: float, eps: float, progress: bool = False
+    problem: Problem,
+    steps: np.ndarray,
+    *,
+    eta: float,
+    gamma: float,
+    eps: float,
+    progress: bool = False,
+    exact_accuracy: bool = True,
 ) -> Recorder:
     """Literal GD loop for two layers; linear activation uses the Gram-matrix shortcut (see module docstring)."""
     s0, s1 = (w.copy() for w in problem.student)
@@ -57,7 +64,7 @@ def run(
         sigma, drive = problem.gram, problem.noise_drive
     else:
         y = problem.y
-    rec = Recorder(steps, eps)
+    rec = Recorder(steps, eps, exact_accuracy)
     where = {int(t): i for i, t in enumerate(steps)}
     last = int(steps[-1])
     with np.errstate(over="ignore", invalid="ignore"):

@@ -180,7 +180,7 @@ def test_fig1_finite_size_bands(quick):
     data = collect["fig1"]
     for run in data.runs:
         b = run.band
-        assert b is not None and b.params["d_in"] == run.d_in and b.params["draws"] == 100
+        assert b is not None and b.params["d_in"] == run.d_in and b.params["draws"] == 50
         assert np.all(b.gen_loss[0] <= b.gen_loss[1]) and np.all(b.gen_loss[1] <= b.gen_loss[2])
     band = data.band
     assert band.d_in == data.runs[0].d_in and band.level == 0.95

@@ -20,7 +20,7 @@ CASES = {
     "gamma": Case(0.9, 200, 200, gamma=1e-3),
     "dout5": Case(0.9, 200, 200, d_out=5),
 }
-THEORY_DRAWS = {"lam0.9": 6000, "dout5": 1000}  # d_out = 5: the exact weighted chi-square accuracy is slow
+THEORY_DRAWS = {"lam0.9": 6000, "dout5": 600}  # d_out = 5: the exact weighted chi-square accuracy is slow
 
 
 @pytest.fixture(scope="module", params=list(CASES))

@@ -101,3 +101,17 @@ def test_zero_modes_are_not_divergent():
 def test_two_layer_divergence_detected():
     with pytest.raises(sim.DivergenceError, match="diverged"):
         sim.train(d_in=10, n_train=20, d_out=2, hidden=5, eta=1e4, steps=500)
+
+
+def test_exact_accuracies_are_recorded_up_to_d_out_64_by_default():
+    small = sim.train(d_in=20, n_train=40, d_out=3, steps=5, record=[0, 5])
+    assert np.all(np.isfinite(small.gen_acc_exact)) and np.all(np.isfinite(small.train_acc_gauss))
+    big = sim.train(d_in=20, n_train=40, d_out=70, steps=5, record=[0, 5])
+    assert np.all(np.isnan(big.gen_acc_exact)) and not big.params["exact_accuracy"]
+    assert np.all(np.isfinite(big.gen_loss_exact))
+    forced = sim.train(d_in=20, n_train=40, d_out=70, steps=5, record=[0, 5], exact_accuracy=True)
+    assert np.all(np.isfinite(forced.gen_acc_exact))
+    off = sim.train(d_in=20, n_train=40, d_out=3, steps=5, record=[0, 5], exact_accuracy=False)
+    assert np.all(np.isnan(off.train_acc_gauss)) and off.train_loss[0] == small.train_loss[0]
+    with pytest.raises(ValueError, match="exact_accuracy"):
+        sim.train(d_in=20, n_train=40, steps=5, exact_accuracy="yes")
