@@ -44,9 +44,7 @@ def nonnegative(name: str, value):
 
 def output_dim(d_out):
     """``d_out`` as an ``int >= 1``."""
-    if isinstance(d_out, bool) or not isinstance(d_out, numbers.Integral) or d_out < 1:
-        raise ValueError(f"d_out must be an integer >= 1, got {d_out!r}")
-    return int(d_out)
+    return integer("d_out", d_out)
 
 
 def stable_step(eta, lam, d_out=1, gamma=0):

@@ -81,7 +81,7 @@ def finite_size_data(sizes: Sizes, progress: bool = False) -> FiniteSizeData:
         steps = int(max(1000, 4 * (mp_delta + 3000)))
         sim = simulate(Case(float(lam), plan["d_in"], plan["seeds"]), steps)
         sim_lams += [lam] * plan["seeds"]
-        sim_delta += list(sim["t_gen"] - sim["t_train_gauss"])
+        sim_delta += list(sim["delta"])
     return FiniteSizeData(fan, band, np.array(sim_lams), np.array(sim_delta), lam1, _mp_t_gen(1.0), draws)
 
 

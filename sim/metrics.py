@@ -44,17 +44,15 @@ class Recorder:
         """Record index/slice ``idx`` from residuals (and end-to-end ``D``, ``d_in x [R x] d_out``, if linear)."""
         self.train_loss[idx], self.train_acc[idx] = loss_and_accuracy(train_residual, self.eps)
         self.gen_loss[idx], self.gen_acc[idx] = loss_and_accuracy(gen_residual, self.eps)
+        if d is not None:
+            self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d.shape[-1]
         if not self.exact:
-            if d is not None:
-                self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d.shape[-1]
             return
         # Gaussian form of the train accuracy: z ~ N(0, M) with M the residuals' second-moment matrix over the N_tr
         # samples (M = D^T Sigma_tr D without label noise), the law behind Eqs. 10 and 13
         self.train_acc_gauss[idx] = _accuracy(np.einsum("n...j,n...k->...jk", train_residual, train_residual)
                                               / train_residual.shape[0], self.eps)  # fmt: skip
         if d is not None:
-            d_out = d.shape[-1]
-            self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d_out
             # exact accuracy given D for x ~ N(0, I): z = D^T x ~ N(0, D^T D) (numerics.quadform)
             self.gen_acc_exact[idx] = _accuracy(np.einsum("i...j,i...k->...jk", d, d), self.eps)
 

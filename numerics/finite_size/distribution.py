@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._validate import integer
 from .crossing import first_crossings
 from .inputs import Settings, check_gd_factors, settings
 from .sampling import draw_ensemble
@@ -173,8 +174,6 @@ def grokking_time_distribution(
         exact_modes=exact_modes,
         accuracy=accuracy,
     )
-    from .._validate import integer
-
     workers = integer("workers", workers)
     chunks = _chunks(s)
     bar = tqdm(total=s.draws, desc="finite-size runs", unit="run", disable=not progress)

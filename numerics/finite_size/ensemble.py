@@ -85,12 +85,16 @@ class Ensemble:
         rho = (self.gamma / 2) / (self.nu + self.gamma / 2)
         return c, rho + c * (1 - rho)
 
+    def _dbar(self, t) -> np.ndarray:
+        """``Dbar_i(t) = c_i s_i - h_i tau_i`` per run and mode, shape ``(B, d_in, d_out)``."""
+        c, h = self.coefficients(t)
+        return c[..., None] * self.s - h[..., None] * self.tau
+
     def losses(self, t) -> tuple[np.ndarray, np.ndarray]:
         """``(L_tr, L_gen)`` per run at times ``t`` (shape ``(B,)`` or scalar): ``tr(M_Q) / d_out`` (Eqs. 1, 2)."""
         if self.gamma == 0:
             return self._losses_no_decay(t)
-        c, h = self.coefficients(t)
-        dbar = c[..., None] * self.s - h[..., None] * self.tau
+        dbar = self._dbar(t)
         norms = np.einsum("bij,bij->bi", dbar, dbar)
         d_out = self.d_out
         return np.sum(self.nu * norms, axis=1) / d_out, np.sum(norms, axis=1) / d_out
@@ -122,8 +126,7 @@ class Ensemble:
 
     def grams(self, t) -> tuple[np.ndarray, np.ndarray]:
         """``(M_tr, M_gen)`` per run, shape ``(B, d_out, d_out)``: ``sum_i q_i Dbar_i Dbar_i^T`` (module docstring)."""
-        c, h = self.coefficients(t)
-        dbar = c[..., None] * self.s - h[..., None] * self.tau
+        dbar = self._dbar(t)
         m_gen = np.einsum("bij,bik->bjk", dbar, dbar)
         m_tr = np.einsum("bi,bij,bik->bjk", self.nu, dbar, dbar)
         return m_tr, m_gen

@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 
 from .. import losses
-from .._validate import integer, positive, real
+from .._validate import integer, positive, real, stable_step
 from ..accuracy import level_value, loss_at_accuracy
 from .sampling import DEFAULT_EXACT_MODES, resolve_method
 
@@ -83,8 +83,6 @@ def settings(
     n_train = int(round(d_in / float(lam_mp)))
     if n_train < 1:
         raise ValueError(f"lam={lam!r} is too large for d_in={d_in}: n_train = round(d_in / lam) must be >= 1")
-    from .._validate import stable_step
-
     stable_step(eta_mp, lam_mp, d_out, gamma_mp)
     n_nonzero = min(d_in, n_train)
     exact_modes = DEFAULT_EXACT_MODES if exact_modes is None else integer("exact_modes", exact_modes)

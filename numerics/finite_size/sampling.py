@@ -67,7 +67,7 @@ def _spectrum(d_in: int, n_train: int, rng, method: str, exact_modes: int) -> np
         key = (d_in, n_train, exact_modes)
         recent = _BLOCK_HINT.setdefault(key, [])
         start = max(32 * exact_modes, int(np.median(recent)) if recent else 0)
-        low, used = spec._lowest(a, b, n_train, exact_modes, 1e-12, start)
+        low, used = spec.lowest_eigenvalues_block(a, b, n_train, exact_modes, start=start)
         recent[:] = [*recent[-15:], used]
         nonzero = np.concatenate([low, _bulk(d_in / n_train, d_in, exact_modes + 1, n)])
     return np.concatenate([np.zeros(d_in - n), nonzero])

@@ -42,6 +42,7 @@ __all__ = [
     "bidiagonal",
     "classical_locations",
     "lowest_eigenvalues",
+    "lowest_eigenvalues_block",
     "mp_cdf",
     "nonzero_eigenvalues",
 ]
@@ -83,11 +84,13 @@ def lowest_eigenvalues(
     block (the least localised) has residual ``|T[K-1, K] y_K| <= rtol * theta`` in the full matrix, or ``K = n``
     (then they are the exact selected eigenvalues).  Returns the eigenvalues in ascending order.
     """
-    return _lowest(a, b, n_train, k, rtol, start)[0]
+    return lowest_eigenvalues_block(a, b, n_train, k, rtol=rtol, start=start)[0]
 
 
-def _lowest(a, b, n_train, k, rtol, start):
-    """:func:`lowest_eigenvalues` and the block size that sufficed."""
+def lowest_eigenvalues_block(
+    a: np.ndarray, b: np.ndarray, n_train: int, k: int, *, rtol: float = 1e-12, start: int | None = None
+) -> tuple[np.ndarray, int]:
+    """:func:`lowest_eigenvalues` and the block size ``K`` that sufficed (a start hint for the next draw)."""
     n = len(a)
     k = min(k, n)
     diag, off = _tridiagonal(a, b, n_train)
