@@ -55,6 +55,17 @@ def L23(lm=LAM_Q, qq=q):
     ) - qq * sp.uppergamma(sp.Rational(1, 2), y) / (sp.sqrt(sp.pi) * lm ** sp.Rational(3, 4))
 
 
+#: typesetting of the statements (``claim.statement``): the losses, exact crossing times and W arguments as named
+#: functions/symbols, ``Q_LAM`` the paper's ``1 - sqrt(lambda)``
+L_TR = sp.Function(r"\mathcal{L}_{\rm tr}")
+L_GEN = sp.Function(r"\mathcal{L}_{\rm gen}")
+T_TR = sp.Function(r"t^{*}_{\rm tr}")
+T_GEN = sp.Function(r"t^{*}_{\rm gen}")
+DT_GROK = sp.Function(r"\Delta t_{\rm grok}")
+Z_TR, Z_GEN = sp.Symbol(r"z_{\rm tr}", positive=True), sp.Symbol(r"z_{\rm gen}", positive=True)
+Q_LAM = 1 - sp.sqrt(lam)
+
+
 def _fmt(x):
     return f"{x:.3g}"
 
@@ -135,6 +146,17 @@ def _eq22():
     return Verdict(Status.ASYMPTOTIC if ok else Status.UNKNOWN, detail, evidence={"paper_error": paper_err})
 
 
+#: eta_0 t = REGIME_PRINTED sqrt(lambda) is ">> sqrt(lambda)" (the printed condition); eta_0 t sqrt(lambda) =
+#: REGIME_CORRECTED is the corrected condition checked on the actual losses
+REGIME_PRINTED, REGIME_CORRECTED = 100, 10
+
+
+def _eq22_regime_statement():
+    """Eq. (22) against the exact L_tr at eta_0 t = 100 sqrt(lambda), where the printed condition says it holds."""
+    t_bad = REGIME_PRINTED * sp.sqrt(lam) / eta
+    return sp.Eq(L_TR(t_bad), L22(lam, Q_LAM).subs(t, t_bad), evaluate=False)
+
+
 @claim(
     id="eq22-regime",
     equations=(11, 22),
@@ -143,12 +165,13 @@ def _eq22():
     title="Regime of validity of Eq. 22 stated as eta_0 t >> sqrt(lambda)",
     printed=r"\eta_0t\gg\sqrt\lambda",
     variables={"lambda": "0 < lambda < 1"},
+    statement=_eq22_regime_statement,
 )
 def _eq22_regime():
     # counterexample to the printed condition: eta t = 100 sqrt(lam) is ">> sqrt(lam)", yet z = 800 lam is small
     bad = []
     for lm in (1e-4, 1e-3):
-        et = 100 * mpmath.sqrt(lm)
+        et = REGIME_PRINTED * mpmath.sqrt(lm)
         zv = 8 * et * mpmath.sqrt(lm)
         bad.append((lm, float(et), float(abs(_ratio22(zv) - 1))))
     # corrected condition eta t sqrt(lam) >> 1: error depends on x = eta t sqrt(lam) only; find where it is 10 %, 1 %
@@ -165,8 +188,8 @@ def _eq22_regime():
     with mp.workdps(30):
         at10 = {
             lm: relative_error(
-                ap.train_loss_eq22(10 / (PAPER["eta"] * lm**0.5), lm),
-                numerics.train_loss(10 / (PAPER["eta"] * lm**0.5), lm),
+                ap.train_loss_eq22(REGIME_CORRECTED / (PAPER["eta"] * lm**0.5), lm),
+                numerics.train_loss(REGIME_CORRECTED / (PAPER["eta"] * lm**0.5), lm),
             )
             for lm in (1e-4, 1e-2, 0.5, 0.9)
         }
@@ -235,6 +258,7 @@ def _eq23_integral():
     title="Eq. 23 approximates the exact L_gen at late times",
     printed=r"\mathcal L_{\rm gen}\simeq\text{Eq. (23)}",
     variables={"lambda": "0 < lambda < 1", "t": "-> inf"},
+    statement=lambda: sp.Eq(sp.Limit(L23(lam, Q_LAM) / L_GEN(t), t, sp.oo), 1, evaluate=False),
 )
 def _eq23_late():
     return _late_time_error(ap.gen_loss_eq23, numerics.gen_loss, "Eq. 23", gen=True)
@@ -347,6 +371,18 @@ def _solves(which):
     return same and prefactor_ok and abs(resid) < 1e-30, z3_txt, float(abs(resid))
 
 
+def _t_star_printed(which):
+    """Eq. (24) (``which="tr"``) or Eq. (25) (``"gen"``, its eta read as eta_0) as printed, in lambda."""
+    return 3 / (8 * eta * Q_LAM**2) * sp.LambertW(_printed_z(which, lam))
+
+
+def _solves_statement(which):
+    """t* of Eq. 24 (25) makes Eq. 22 (Eq. 11's L_gen = Eq. 22 / (1 - sqrt(lambda))^2) equal to eps/4."""
+    t_star = sp.Symbol(r"t^{*}_{\rm tr}" if which == "tr" else r"t^{*}_{\rm gen}", positive=True)
+    loss = L22(lam, Q_LAM).subs(t, t_star) / (1 if which == "tr" else Q_LAM**2)
+    return sp.And(sp.Eq(t_star, _t_star_printed(which), evaluate=False), sp.Eq(loss, eps / 4, evaluate=False))
+
+
 @claim(
     id="eq24-solves",
     equations=(24,),
@@ -355,6 +391,7 @@ def _solves(which):
     title="Eq. 24 solves Eq. 22 = eps/4 exactly (Lambert W)",
     printed=r"t^*_{\rm tr}\simeq\frac{3}{8\eta_0(1-\sqrt\lambda)^2}\mathcal W\!\left(\frac{2\cdot2^{2/3}\sqrt[3]{\frac{\lambda^{3/2}}\pi+\frac1{\pi\lambda^{3/2}}-\frac{6\lambda}\pi+\frac{15\sqrt\lambda}\pi-\frac6{\pi\lambda}+\frac{15}{\pi\sqrt\lambda}-\frac{20}\pi}}{3\epsilon^{2/3}}\right)",
     variables={"lambda": "0 < lambda < 1", "epsilon": "> 0"},
+    statement=lambda: _solves_statement("tr"),
 )
 def _eq24():
     ok, z3, resid = _solves("tr")
@@ -375,6 +412,7 @@ def _eq24():
     title="Eq. 25 solves Eq. 11 (L_gen) = eps/4 exactly (its 'eta' is eta_0)",
     printed=r"t^*_{\rm gen}\simeq\frac{3}{8\eta(1-\sqrt\lambda)^2}\mathcal W\!\left(\frac{2^{5/3}\sqrt[3]{\frac1{\pi\lambda^{3/2}}+\frac1{\pi\sqrt\lambda}-\frac2{\pi\lambda}}}{3\epsilon^{2/3}}\right)",
     variables={"lambda": "0 < lambda < 1", "epsilon": "> 0"},
+    statement=lambda: _solves_statement("gen"),
 )
 def _eq25():
     ok, z3, resid = _solves("gen")
@@ -463,11 +501,29 @@ def _eq12_leading():
     return Verdict(Status.PROVED if ok else Status.UNKNOWN, detail)
 
 
+def _eq26_inner(inner_den, qq=q):
+    """The argument of Eq. (26)'s inner logarithm, with its denominator constant ``inner_den`` (``1 - qq = sqrt(lam)``)."""
+    return 2 * (2 - 2 * (1 - qq)) ** sp.Rational(2, 3) / (inner_den * (1 - qq) * eps ** sp.Rational(2, 3))
+
+
 def _eq26_expr(inner_den):
-    return EQ12 + 3 / (8 * eta * q**2) * sp.log(
-        1
-        + sp.log(q ** sp.Rational(4, 3))
-        / sp.log(2 * (2 - 2 * (1 - q)) ** sp.Rational(2, 3) / (inner_den * (1 - q) * eps ** sp.Rational(2, 3)))
+    return EQ12 + 3 / (8 * eta * q**2) * sp.log(1 + sp.log(q ** sp.Rational(4, 3)) / sp.log(_eq26_inner(inner_den)))
+
+
+EQ26_DEN = 3 * sp.cbrt(sp.pi)  # the reading of the garbled 3^{3/pi}
+
+
+def _eq26_statement():
+    """Next-order W(z) ~ log z - log log z difference = Eq. 26 (read); its inner log is log z_gen; the correction -> 0."""
+    read = _eq26_expr(EQ26_DEN).subs(q, Q_LAM)
+    v_gen, v_tr = (sp.log(zv) - sp.log(sp.log(zv)) for zv in (Z_GEN, Z_TR))
+    diff = sp.Mul(
+        3 / (8 * eta * Q_LAM**2), sp.Add(v_gen, sp.Mul(-1, v_tr, evaluate=False), evaluate=False), evaluate=False
+    )
+    return sp.And(
+        sp.Eq(diff, read, evaluate=False),
+        sp.Eq(_eq26_inner(EQ26_DEN, Q_LAM), _printed_z("gen", lam), evaluate=False),
+        sp.Eq(sp.Limit(read - EQ12.subs(q, Q_LAM), eps, 0, "+"), 0, evaluate=False),
     )
 
 
@@ -483,10 +539,11 @@ def _eq26_expr(inner_den):
         r" \log z_{\rm gen} of Eq. (25), as the next-order expansion of W requires; with 3^{3/\pi} it is not."
     ),
     variables={"lambda": "0 < lambda < 1", "epsilon": "-> 0"},
+    statement=_eq26_statement,
 )
 def _eq26():
     d2, zt, zg = _delta_symbolic(2)
-    read_q = _eq26_expr(3 * sp.cbrt(sp.pi))
+    read_q = _eq26_expr(EQ26_DEN)
     read, garbled = read_q.subs(q, RHO["q"]), _eq26_expr(3 ** (3 / sp.pi)).subs(q, RHO["q"])
     pts = sample_points({"rv": (0.3, 0.97, "lin"), "ev": (1e-9, 1e-2, "log")}, 8, seed=26)
 
@@ -496,12 +553,7 @@ def _eq26():
 
     agree = compare(num(d2), num(read), pts)
     garbled_agree = compare(num(d2), num(garbled), pts)
-    inner_is_log_zgen = is_zero(
-        sp.expand(
-            (2 * (2 - 2 * rho**2) ** sp.Rational(2, 3) / (3 * sp.cbrt(sp.pi) * rho**2 * eps ** sp.Rational(2, 3))) ** 3
-            - zg**3
-        )
-    )
+    inner_is_log_zgen = is_zero(sp.expand(_eq26_inner(EQ26_DEN, RHO["q"]) ** 3 - zg**3))
     vanishes = sp.limit((read_q - EQ12).subs({q: sp.Rational(1, 3), eta: sp.Rational(1, 100)}), eps, 0, "+") == 0
     ok = inner_is_log_zgen and agree.digits >= 25 and garbled_agree.digits < 3 and vanishes
     detail = (
@@ -557,6 +609,19 @@ _ACCURACY_CLAIMS = (
     ),
 )
 
+
+def _accuracy_statement(name):
+    """``lim_{eps -> 0+} approximation / exact = 1`` for the validity-map approximation ``name`` (exact: the MP-limit
+    crossing times, as functions of eps at fixed lambda)."""
+    approx, exact = {
+        "eq24": lambda: (_t_star_printed("tr"), T_TR(eps)),
+        "eq25": lambda: (_t_star_printed("gen"), T_GEN(eps)),
+        "eq12": lambda: (EQ12.subs(q, Q_LAM), DT_GROK(eps)),
+        "eq26": lambda: (_eq26_expr(EQ26_DEN).subs(q, Q_LAM), DT_GROK(eps)),
+    }[name]()
+    return sp.Eq(sp.Limit(approx / exact, eps, 0, "+"), 1, evaluate=False)
+
+
 for _id, _eq, _sec, _uses, _what, _printed, _name, _label in _ACCURACY_CLAIMS:
     claim(
         id=_id,
@@ -566,6 +631,7 @@ for _id, _eq, _sec, _uses, _what, _printed, _name, _label in _ACCURACY_CLAIMS:
         title=f"Eq. {_eq} approximates {_what} as eps -> 0",
         printed=_printed,
         variables={"lambda": "0<lambda<1", "epsilon": "-> 0"},
+        statement=lambda _name=_name: _accuracy_statement(_name),
     )(lambda _name=_name, _label=_label: _map_verdict(_time_map(_name), _label))
 
 
@@ -600,6 +666,10 @@ def _lambda1_law():
     title="'The grokking time diverges quadratically as lambda -> 1' (at the paper's fixed eps)",
     printed=r"\text{maximal grokking time near }\lambda\simeq1,\text{ where it diverges as }\Delta t_{\rm grok}(\lambda\to1)\sim\frac{\log(4/(1-\lambda)^2)}{\eta_0(\lambda-1)^2}",
     variables={"epsilon": "1e-3 (paper)", "eta_0": "0.01"},
+    statement=lambda: sp.And(
+        sp.Eq(sp.Limit(DT_GROK(lam), lam, 1, "-"), sp.oo, evaluate=False),
+        sp.Eq(sp.Limit(DT_GROK(lam) / LAW, lam, 1, "-"), 1, evaluate=False),
+    ),
 )
 def _lambda1_div():
     ep, et = PAPER["eps"], PAPER["eta"]
@@ -635,6 +705,9 @@ def _lambda1_div():
     )
 
 
+LAMBDA0_DECADES = (2, 3, 4)  # the exact Delta t must decrease over lambda = 10^-2, 10^-3, 10^-4
+
+
 @claim(
     id="text-lambda0-vanishes",
     equations=(12,),
@@ -643,10 +716,17 @@ def _lambda1_div():
     title="The grokking time vanishes as lambda -> 0",
     printed=r"\Delta t_{\rm grok}\to0\ \text{for}\ \lambda\simeq0",
     variables={"lambda": "-> 0"},
+    statement=lambda: sp.And(
+        sp.Eq(sp.Limit(EQ12.subs(q, Q_LAM), lam, 0, "+"), 0, evaluate=False),
+        *(
+            sp.Gt(DT_GROK(sp.Pow(10, -k, evaluate=False)), DT_GROK(sp.Pow(10, -k - 1, evaluate=False)), evaluate=False)
+            for k in LAMBDA0_DECADES[:-1]
+        ),
+    ),
 )
 def _lambda0():
     lim = sp.limit(EQ12.subs(q, 1 - sp.sqrt(lam)), lam, 0, "+")
-    deltas = {lm: exact_times(lm, PAPER["eps"])[2] for lm in (1e-2, 1e-3, 1e-4)}
+    deltas = {10.0**-k: exact_times(10.0**-k, PAPER["eps"])[2] for k in LAMBDA0_DECADES}
     vals = list(deltas.values())
     ok = lim == 0 and all(b < a for a, b in zip(vals, vals[1:], strict=False))
     detail = (

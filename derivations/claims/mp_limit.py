@@ -30,6 +30,21 @@ LAM_PM = ((1 - sp.sqrt(lam)) ** 2, (1 + sp.sqrt(lam)) ** 2)
 MP_DENSITY = sp.sqrt((LAM_PM[1] - nu) * (nu - LAM_PM[0])) / (2 * sp.pi * lam * nu)
 EQ9_RHS = sp.exp(-4 * eta * (lam + 1) * t) * sp.hyper([], [2], 16 * eta**2 * t**2 * lam) * sp.gamma(2)
 
+#: typesetting of the statements (``claim.statement``)
+L_TR = sp.Function(r"\mathcal{L}_{\rm tr}")
+L_GEN = sp.Function(r"\mathcal{L}_{\rm gen}")
+D_IN = sp.Symbol(r"d_{\rm in}", positive=True, integer=True)
+
+
+def mp_train_loss():
+    """Eq. (8), train: ``E_MP[nu e^{-4 eta_0 nu t}]`` (the atom at 0 contributes nothing)."""
+    return sp.Integral(nu * sp.exp(-4 * eta * nu * t) * MP_DENSITY, (nu, *LAM_PM))
+
+
+def mp_gen_loss():
+    """Eq. (8), generalisation: ``E_MP[e^{-4 eta_0 nu t}]``, the atom ``(1 - 1/lam)^+`` plus the continuous part."""
+    return sp.Max(0, 1 - 1 / lam) + sp.Integral(sp.exp(-4 * eta * nu * t) * MP_DENSITY, (nu, *LAM_PM))
+
 
 def _substitution_ok() -> bool:
     """``(lam_+ - nu)(nu - lam_-) = 4 lam sin^2(theta)`` at ``nu = 1 + lam + 2 sqrt(lam) cos(theta)``."""
@@ -93,6 +108,20 @@ def _eq6_moments():
     return Verdict(Status.PROVED if ok else Status.UNKNOWN, detail)
 
 
+EQ7_D = 3  # d_in of the symbolic proof (the identity is per mode)
+
+
+def _eq7_sides(d: int):
+    """``(E[sum_i f(nu_i) c_i^2], (1/d) sum_i f(nu_i))`` with independent ``c_i ~ N(0, 1/d)`` (the eigenbasis coordinates
+    of D_0) and ``f`` symbolic; the expectation unevaluated."""
+    from sympy.stats import Expectation, Normal
+
+    f = sp.Function("f")
+    fs = [f(sp.Symbol(f"nu_{i}")) for i in range(1, d + 1)]
+    c = [Normal(f"c_{i}", 0, 1 / sp.sqrt(d)) for i in range(1, d + 1)]
+    return Expectation(sum(fi * ci**2 for fi, ci in zip(fs, c, strict=True))), sum(fs) / d
+
+
 @claim(
     id="eq7-init-average",
     equations=(7,),
@@ -101,16 +130,13 @@ def _eq6_moments():
     title="Eq. 7 is the exact average of Eq. 5 over the Gaussian initialisation",
     printed=r"\mathcal L_{\rm tr}\approx\frac1{d_{\rm in}}\sum_i e^{-4\eta_0\nu_it}\nu_i,\quad \mathcal L_{\rm gen}\approx\frac1{d_{\rm in}}\sum_ie^{-4\eta_0\nu_it}",
     variables={"nu_i": "eigenvalues of Sigma_tr", "D_0": "N(0, I/d_in) (S_0, T iid N(0, 1/(2 d_in)))"},
+    statement=lambda: sp.Eq(*_eq7_sides(EQ7_D), evaluate=False),
 )
 def _eq7():
     # In the eigenbasis c = P^T D0 is again N(0, I/d_in) (rotation invariance), and D0^T f(Sigma) D0 = sum_i f(nu_i) c_i^2.
-    from sympy.stats import E, Normal
-
-    d = 3
-    fs = sp.symbols(f"f1:{d + 1}")
-    c = [Normal(f"c{i}", 0, 1 / sp.sqrt(d)) for i in range(d)]
-    lhs = E(sum(fi * ci**2 for fi, ci in zip(fs, c, strict=True)))
-    ok = is_zero(lhs - sum(fs) / d)
+    d = EQ7_D
+    expectation, rhs = _eq7_sides(d)
+    ok = is_zero(expectation.doit() - rhs)
     # Monte Carlo of the finite-d fluctuation the text calls an approximation (not a pass criterion)
     rng = np.random.default_rng(7)
     d_in, n_tr, tt = 200, 400, 100.0
@@ -135,6 +161,19 @@ def _empirical_losses(d_in, lam_, times, seed):
     return [(np.mean(ev * np.exp(-0.04 * ev * tt)), np.mean(np.exp(-0.04 * ev * tt))) for tt in times]
 
 
+def _eq8_statement():
+    """``(1/d_in) sum_i q(nu_i) e^{-4 eta_0 nu_i t} -> E_MP[q(nu) e^{-4 eta_0 nu t}]`` as d_in -> inf, q = nu, 1."""
+    i = sp.Symbol("i", integer=True, positive=True)
+    nu_i = sp.IndexedBase(r"\nu")[i]
+    decay = sp.exp(-4 * eta * nu_i * t)
+    return sp.And(
+        *(
+            sp.Eq(sp.Limit(sp.Sum(f, (i, 1, D_IN)) / D_IN, D_IN, sp.oo), expect, evaluate=False)
+            for f, expect in ((nu_i * decay, mp_train_loss()), (decay, mp_gen_loss()))
+        )
+    )
+
+
 @claim(
     id="eq8-mp-limit",
     equations=(8,),
@@ -143,6 +182,7 @@ def _empirical_losses(d_in, lam_, times, seed):
     title="Spectral averages of Sigma_tr converge to the MP expectations of Eq. 8 as d_in grows",
     printed=r"\mathcal L_{\rm tr}\approx\mathbb E_{\nu\sim{\rm MP}(\lambda)}[\nu e^{-4\eta_0\nu t}],\ \mathcal L_{\rm gen}\approx\mathbb E_{\nu\sim{\rm MP}(\lambda)}[e^{-4\eta_0\nu t}]",
     variables={"lambda": "d_in/N_tr", "eta_0": "0.01", "t": "GD steps"},
+    statement=_eq8_statement,
 )
 def _eq8():
     times = (10.0, 100.0, 1000.0)
@@ -215,7 +255,7 @@ def _eq9_ode():
     title="Closed form of the train loss: E[nu e^{-4 eta nu t}] = e^{-4 eta (1+lam) t} 0F1~(2; 16 eta^2 t^2 lam)",
     printed=r"\mathcal L_{\rm tr}=e^{-4\eta_0(\lambda+1)t}\,{}_0\tilde F_1\!\left(2;16\eta_0^2t^2\lambda\right)",
     variables={"lambda": "lambda > 0 (any)", "eta_0": "> 0", "t": ">= 0"},
-    statement=lambda: sp.Eq(sp.Integral(nu * sp.exp(-4 * eta * nu * t) * MP_DENSITY, (nu, *LAM_PM)), EQ9_RHS),
+    statement=lambda: sp.Eq(mp_train_loss(), EQ9_RHS),
 )
 def _eq9():
     solves, roots, same, at0, ode = _eq9_ode()
@@ -241,6 +281,7 @@ def _eq9():
     title="Eq. 20 restates Eq. 9 (stated for lam < 1; holds for every lam > 0)",
     printed=r"\mathcal L_{\rm tr}=e^{-4\eta_0(\lambda+1)t}\,{}_0\tilde F_1\left(2;16\eta_0^2t^2\lambda\right)\ (\lambda<1)",
     variables={"lambda": "lambda > 0"},
+    statement=lambda: sp.And(sp.Gt(lam, 1, evaluate=False), sp.Eq(mp_train_loss(), EQ9_RHS, evaluate=False)),
 )
 def _eq20():
     same = is_zero(
@@ -264,6 +305,10 @@ def _eq20():
     title="As t -> inf: L_tr -> 0 for all lam, L_gen -> (1 - 1/lam)^+ (perfect generalisation only for lam < 1)",
     printed=r"\mathcal L_{\rm tr}\to0,\quad \mathcal L_{\rm gen}\to\left(1-\frac1\lambda\right)^+",
     variables={"lambda": "lambda > 0"},
+    statement=lambda: sp.And(
+        sp.Eq(sp.Limit(L_TR(t), t, sp.oo), 0, evaluate=False),
+        sp.Eq(sp.Limit(L_GEN(t), t, sp.oo), sp.Max(0, 1 - 1 / lam), evaluate=False),
+    ),
 )
 def _limits():
     rows, digits = [], []
