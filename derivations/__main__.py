@@ -1,5 +1,7 @@
-import sys
+"""``python -m derivations``: kept for compatibility; runs the command line, which lives in the top-level
+:mod:`cli` package (this file is a program, not part of the library layer, so nothing in ``derivations`` imports
+the layer above it)."""
 
-from .cli import main
+import runpy
 
-sys.exit(main())
+runpy.run_module("cli", run_name="__main__", alter_sys=True)

@@ -50,7 +50,8 @@ class Claim:
     ``printed``: the formula or sentence as printed (LaTeX), ``reading`` how a garbled print was read;
     ``variables``: symbol -> domain/assumption; ``uses``: ids of the claims its derivation relies on;
     ``statement``: a zero-argument callable returning the SymPy object that the check verifies (used by
-    reports, so they show what was checked rather than a retyped copy); ``check``: computes the verdict.
+    reports, so they show what was checked rather than a retyped copy); ``check``: computes the verdict;
+    ``cost``: rough seconds the check takes (a scheduling hint only: the engine starts expensive checks first).
     """
 
     id: str
@@ -63,3 +64,4 @@ class Claim:
     statement: Callable[[], object] | None = None
     reading: str | None = None
     section: str = ""
+    cost: float = 1.0

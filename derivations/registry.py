@@ -22,6 +22,7 @@ def claim(
     statement=None,
     reading=None,
     section="",
+    cost=1.0,
 ):
     """Decorator registering the decorated zero-argument function as the ``check`` of a new claim."""
 
@@ -39,6 +40,7 @@ def claim(
             statement=statement,
             reading=reading,
             section=section,
+            cost=float(cost),
         )
         return check
 

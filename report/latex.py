@@ -31,6 +31,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from derivations.order import paper_order
+
 from . import graph as _graph
 
 TEX_NAME = "audit.tex"
@@ -557,22 +559,6 @@ def _status(r) -> str:
     return r.status if isinstance(r.status, str) else str(r.status)
 
 
-def _section_key(section: str) -> tuple:
-    """Paper order of section labels such as ``3.1.1 Losses``, ``5 Discussion``, ``B Grokking time``."""
-    head = section.split(" ", 1)[0] if section else ""
-    if re.fullmatch(r"\d+(\.\d+)*", head):
-        return (0, tuple(int(x) for x in head.split(".")), section)
-    if re.fullmatch(r"[A-Z](\.\d+)*", head):
-        return (1, (ord(head[0]), *(int(x) for x in head.split(".")[1:])), section)
-    return (2, (), section)
-
-
-def _paper_order(results: Sequence) -> list:
-    """Results grouped by paper section (in paper order), keeping the audit's dependency order inside."""
-    idx = {id(r): i for i, r in enumerate(results)}
-    return sorted(results, key=lambda r: (_section_key(r.claim.section), idx[id(r)]))
-
-
 def _eqs(equations: Iterable[int]) -> str:
     eqs = list(equations)
     if not eqs:
@@ -593,7 +579,7 @@ def _checked_latex(claim) -> str | None:
 def errata_rows(results: Sequence) -> list[ErratumRow]:
     """The errata of the audit: every refuted claim, in paper order."""
     rows = []
-    for r in _paper_order(results):
+    for r in paper_order(results):
         if r.verdict is None or _status(r) != "refuted":
             continue
         c = r.claim
@@ -800,7 +786,7 @@ def _summary(results: Sequence) -> str:
 
 def _overview(results: Sequence) -> str:
     rows = []
-    for r in _paper_order(results):
+    for r in paper_order(results):
         c = r.claim
         rows.append(
             rf"{_link(c.id)} & {latex_escape(_eqs(c.equations))} & {_badge(_status(r))} & {latex_escape(c.title)}\\"
@@ -841,7 +827,7 @@ def _errata(results: Sequence) -> str:
                 out.append(text_row("Reading", latex_escape(row.reading)))
             out.append(math_block(row.corrected, "Corrected"))
         out.append(r"\end{enumerate}")
-    readings = [r for r in _paper_order(results) if r.claim.reading]
+    readings = [r for r in paper_order(results) if r.claim.reading]
     if readings:
         out += [
             r"\subsection*{Readings of ambiguous or garbled prints}",
@@ -947,7 +933,7 @@ def build_latex(
         body.append(r"\section{Dependency graph}\label{sec:graph}See the ``Uses'' of each claim.")
     body += [r"\clearpage", r"\section{Claims}\label{sec:claims}"]
     current = None
-    for r in _paper_order(results):
+    for r in paper_order(results):
         if r.claim.section != current:
             current = r.claim.section
             body.append(rf"\subsection{{{_section_title(current)}}}")

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from cli import main
 from derivations import all_claims
 from derivations.checks import NoValidPoints, compare
 from derivations.claim import Status, Verdict
-from derivations.cli import main
 
 from . import audit_cache
 from .expected_verdicts import EXPECTED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from derivations.cli import main
+from cli import main
 
 
 def test_cli_figures_fig4_with_simulation(tmp_path, capsys):

@@ -7,7 +7,7 @@ import json
 import mpmath
 import pytest
 
-from derivations.cli import main
+from cli import main
 
 
 def _run(capsys, *argv):

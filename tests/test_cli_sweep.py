@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from derivations.cli import main
+from cli import main
 
 
 def test_cli_sweep_runs_streams_and_resumes(tmp_path, capsys):

@@ -1,4 +1,7 @@
-"""Command line: ``grokking-audit`` (also ``python -m derivations``) prints the audit of the paper."""
+"""Command line: ``grokking-audit`` (also ``python -m cli`` and ``python -m derivations``) prints the audit.
+
+The top layer: it imports numerics, sim, derivations and report; nothing imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +9,16 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 
-from . import cli_predict, cli_sweep
-from .engine import run
+from derivations.engine import run
 
-
-def _table(results) -> str:
-    rows = []
-    for r in results:
-        eqs = ",".join(map(str, r.claim.equations)) or "text"
-        detail = r.error.strip().splitlines()[-1] if r.error else r.verdict.detail
-        rows.append((r.claim.id, eqs, r.status, detail))
-    w_id = max(len(r[0]) for r in rows)
-    w_eq = max(4, max(len(r[1]) for r in rows))
-    out = [f"{'claim':<{w_id}}  {'eqs':<{w_eq}}  {'verdict':<10}  detail", "-" * (w_id + w_eq + 40)]
-    for cid, eqs, st, det in rows:
-        wrapped = textwrap.wrap(det, 100) or [""]
-        out.append(f"{cid:<{w_id}}  {eqs:<{w_eq}}  {st:<10}  {wrapped[0]}")
-        out += [" " * (w_id + w_eq + 16) + line for line in wrapped[1:]]
-    counts = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    out.append("")
-    out.append("summary: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    for r in results:
-        if r.verdict is not None and r.verdict.corrected:
-            out.append(f"corrected [{r.claim.id}]: {r.verdict.corrected}")
-    return "\n".join(out)
+from . import predict as cli_predict
+from . import sweep as cli_sweep
+from .audit_text import audit_text
 
 
 def _fig5(args) -> int:
-    from .experiments import fig5
+    from derivations.experiments import fig5
 
     kw = {"activations": args.activation, "lam": args.lam, "seeds": tuple(range(args.seeds))}
     if args.full:
@@ -86,7 +67,7 @@ def _figures(args) -> int:
 def _report(args) -> int:
     from report.latex import ReportError, errata_markdown, write_report
 
-    results = run(progress=not args.no_progress)
+    results = run(progress=False if args.no_progress else None, workers=args.workers)
     try:
         paths = write_report(
             args.out, results=results, compile=not args.no_compile, graph=args.graph, progress=not args.no_progress
@@ -145,13 +126,17 @@ def _main(argv) -> int:
     rp.add_argument("--graph", choices=["auto", "dot", "tikz"], default="auto", help="graph drawing (default auto)")
     rp.add_argument("--errata-markdown", action="store_true", help="also print the errata as a Markdown table")
     rp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    rp.add_argument("--workers", type=int, default=None, help="processes for the checks (default: every CPU)")
     p.add_argument(
         "--json",
         action="store_true",
         help="print a JSON list of {id, equations, verdict, detail, corrected, uses, reading}",
     )
     p.add_argument("--claim", action="append", metavar="ID", help="run only this claim (repeatable)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar (shown only on a terminal)")
+    p.add_argument("-v", "--verbose", action="store_true", help="full details, corrected forms and raw evidence")
+    p.add_argument("--width", type=int, default=None, help="wrap width (default: the terminal's)")
+    p.add_argument("--workers", type=int, default=None, help="processes for the checks (default: every CPU)")
     args = p.parse_args(argv)
     commands = {
         "fig5": _fig5,
@@ -165,15 +150,17 @@ def _main(argv) -> int:
             return commands[args.command](args)
         except ValueError as e:
             p.error(str(e))
+    if args.width is not None and args.width < 40:
+        p.error(f"--width must be at least 40, got {args.width}")
     try:
-        results = run(args.claim, progress=not args.no_progress)
+        results = run(args.claim, progress=False if args.no_progress else None, workers=args.workers)
     except ValueError as e:
         p.error(str(e))
     if args.json:
         json.dump([r.as_json() for r in results], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(_table(results))
+        print(audit_text(results, width=args.width, verbose=args.verbose))
     return 1 if any(r.verdict is None for r in results) else 0
 
 
