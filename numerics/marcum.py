@@ -14,7 +14,9 @@ the Jacobi–Anger expansion, to a Neumann series ``sum_n rho^n I_n(z)``, which 
 
 and, from the same Bessel functions, ``d_out L_tr = exp(-s (1 + lam)) I_1(z) / (s sqrt(lam))`` (Eq. 9).  At
 ``lam = 1`` the Q-term drops out: ``L_gen = exp(-2 s) (I_0(2 s) + I_1(2 s))``.  The derivation is checked by the
-claim ``gen-loss-marcum`` of :mod:`derivations.claims.mp_limit` (algebra by SymPy, values against quadrature).
+claim ``gen-loss-marcum`` of :mod:`derivations.claims.marcum`, which proves the result with SymPy by another route
+(the closed form and the MP integral solve the same initial-value problem, ``C' = -Eq. 9``, ``C(0) = 1``) and
+compares its values with quadrature.
 
 All three functions ``exp(-z) I_n(z)`` and the Neumann sum come from one backward (Miller) recurrence for
 ``I_n(z)``, normalised by ``I_0 + 2 sum_{n >= 1} I_n = exp(z)``: a few hundred multiplications instead of an

@@ -21,7 +21,7 @@ EXPECTED = {
     "eq7-init-average": "proved",  # E[D0^T A D0] = Tr(A)/d_in exactly
     "eq8-mp-limit": "asymptotic",  # finite-d error O(1/d_in)
     "eq9-closed-form": "proved",  # Bessel integral: (2/pi) int sin^2 e^{-z cos} = 2 I_1(z)/z
-    "gen-loss-marcum": "confirmed",  # new closed form of L_gen (Marcum Q); Jacobi-Anger step not symbolic
+    "gen-loss-marcum": "proved",  # new closed form of L_gen (Marcum Q), proved by the ODE route of Eq. 9
     "eq20-restates-eq9": "proved",
     "text-loss-limits": "confirmed",
     # 3.1.2: accuracy

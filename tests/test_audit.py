@@ -108,3 +108,21 @@ def test_statements_show_what_was_checked_not_a_tautology():
         if c.statement is not None:
             st = c.statement()
             assert not (isinstance(st, sp.Equality) and st.lhs == st.rhs), cid
+
+
+def test_marcum_ode_route_can_fail():
+    """The proof of gen-loss-marcum distinguishes the closed form from a wrong one: a changed Q-term or Bessel
+    weight breaks C' = -Eq. 9 or C(0) = 1."""
+    import sympy as sp
+
+    from derivations.checks import is_zero
+    from derivations.claims import marcum
+    from derivations.claims.mp_limit import r, s
+
+    f_eq9 = sp.exp(-s * (1 + r**2)) * sp.besseli(1, 2 * s * r) / (s * r)
+    for lower in (True, False):
+        derivative, at_zero = marcum._closed_form_branch(lower)
+        assert is_zero(derivative + f_eq9) and is_zero(at_zero - 1)
+        assert not is_zero(derivative + 2 * f_eq9)
+        assert not is_zero(derivative + f_eq9 + sp.exp(-s) * sp.besseli(0, 2 * s * r))
+    assert all(marcum._marcum_derivatives().values())
