@@ -14,6 +14,44 @@ from ..claim import Status, Verdict
 from ..registry import claim
 
 SEC = "3.1.3 Grokking time"
+lam, eta, t, nu = sp.symbols("lambda eta_0 t nu", positive=True)
+
+
+def _mp_mean(expr):
+    """``E_{nu ~ MP(lam)}[expr]`` as a named (unevaluated) function, for the statements."""
+    return sp.Function(r"\mathbb{E}_{\nu\sim{\rm MP}(\lambda)}")(expr)
+
+
+def _rescaling_parts():
+    """The objects of the rescaling check: alpha, f, the per-mode coordinates s, tau ~ N(0, 1/(2 d_in)) of S_0 and T,
+    eps, L and the accuracy erf(sqrt(eps/(2 L))) of Eq. 10."""
+    from sympy.stats import Normal
+
+    a, f = sp.symbols("alpha f", positive=True)
+    d = sp.symbols("d_in", positive=True, integer=True)
+    s0 = Normal("s", 0, 1 / sp.sqrt(2 * d))
+    tau = Normal("tau", 0, 1 / sp.sqrt(2 * d))
+    eps, L = sp.Symbol("epsilon", positive=True), sp.Symbol(r"\mathcal{L}", positive=True)
+    acc = sp.erf(sp.sqrt(eps / (2 * L)))
+    return a, f, s0, tau, eps, L, acc
+
+
+def _rescaling_statement():
+    """Per-mode loss ratio (sympy.stats), the accuracy under L -> cL vs eps -> eps/c, and the simulated L_gen(0) ratio."""
+    from sympy.stats import Expectation
+
+    a, f, s0, tau, eps, L, acc = _rescaling_parts()
+    c = sp.Mul(1 + a**2, sp.Pow(2, -1, evaluate=False), evaluate=False)  # (1 + alpha^2)/2, kept as printed
+    l_alpha = sp.Function(r"\mathcal{L}_{\rm gen}^{(\alpha)}")
+    return sp.And(
+        sp.Eq(Expectation(f * (a * s0 - tau) ** 2) / Expectation(f * (s0 - tau) ** 2), c, evaluate=False),
+        sp.Eq(
+            sp.Subs(acc, L, sp.Mul(1 + a**2, L, sp.Pow(2, -1, evaluate=False), evaluate=False)),
+            sp.Subs(acc, eps, sp.Mul(2, eps, sp.Pow(1 + a**2, -1), evaluate=False)),
+            evaluate=False,
+        ),
+        sp.Eq(sp.Subs(l_alpha(0), a, 2) / sp.Subs(l_alpha(0), a, 1), sp.Rational(5, 2), evaluate=False),
+    )
 
 
 @claim(
@@ -24,19 +62,15 @@ SEC = "3.1.3 Grokking time"
     title="S -> alpha S rescales both losses by (1 + alpha^2)/2, i.e. eps -> 2 eps/(1 + alpha^2)",
     printed=r"\mathcal L\to\frac{1+\alpha^2}2\mathcal L,\quad\epsilon\to\frac{2\epsilon}{1+\alpha^2}",
     variables={"alpha": "> 0"},
+    statement=_rescaling_statement,
 )
 def _rescaling():
-    from sympy.stats import E, Normal
+    from sympy.stats import E
 
-    a, f = sp.symbols("alpha f", positive=True)
-    d = sp.symbols("d_in", positive=True, integer=True)
-    s0 = Normal("s", 0, 1 / sp.sqrt(2 * d))
-    tau = Normal("tau", 0, 1 / sp.sqrt(2 * d))
+    a, f, s0, tau, eps, L, acc = _rescaling_parts()
     # per eigen-mode, any time: D(t) = e^{-2 eta Sigma t}(alpha S0 - T): E[f (alpha s - tau)^2] vs alpha = 1
     ratio = sp.simplify(E(f * (a * s0 - tau) ** 2) / E(f * (s0 - tau) ** 2))
     proved = is_zero(ratio - (1 + a**2) / 2)
-    eps, L = sp.symbols("epsilon L", positive=True)
-    acc = sp.erf(sp.sqrt(eps / (2 * L)))
     same = is_zero(acc.subs(L, (1 + a**2) / 2 * L) - acc.subs(eps, 2 * eps / (1 + a**2)))
     # simulation: mean initial gen loss over seeds, alpha = 2 vs 1
     vals = {}
@@ -63,6 +97,22 @@ def _rescaling():
     )
 
 
+def _label_noise_statement():
+    """Simulated extra gen loss = the GD prediction; it grows (t = 50 vs 3000) to sigma^2 lam/(1 - lam) (at t = 3000)."""
+    sig = sp.Symbol(r"\sigma_\delta", positive=True)
+    extra = sp.Function(r"\Delta\mathcal{L}_{\rm gen}")(t)  # L_gen with noise minus without (same seed)
+
+    def pred(tt):
+        return sig**2 * lam * _mp_mean((1 - (1 - 2 * eta * nu) ** tt) ** 2 / nu)
+
+    early, late = 50, 3000  # the records at which the check tests the growth and the approach to the limit
+    return sp.And(
+        sp.Eq(extra, pred(t), evaluate=False),
+        sp.Lt(pred(early), sp.Rational(3, 5) * pred(late), evaluate=False),
+        sp.Eq(pred(late), sig**2 * lam / (1 - lam), evaluate=False),
+    )
+
+
 @claim(
     id="text-label-noise",
     equations=(8,),
@@ -71,6 +121,7 @@ def _rescaling():
     title="Label noise: 'the student dynamics don't change', the generalisation loss gets a constant proportional to sigma^2",
     printed=r"y\to y+\delta,\ \delta\sim\mathcal N(0,\sigma_\delta^2):\ \text{dynamics unchanged},\ \mathcal L_{\rm gen}\ \text{+ const}\propto\sigma_\delta^2",
     variables={"sigma": "label-noise std", "lambda": "< 1"},
+    statement=lambda: _label_noise_statement(),
 )
 def _label_noise():
     lam, d_in, sigma, eta = 0.25, 200, 0.05, 0.01
@@ -109,6 +160,17 @@ def _label_noise():
     )
 
 
+def _gd_vs_flow_statement():
+    """Discrete GD (eta_0 = 0.01) against gradient flow: the grokking time, and L_gen at the flow's t_gen*."""
+    t_star = sp.Symbol(r"t^*_{\rm gen}")
+    dt_gd, dt_flow = sp.Function(r"\Delta t^{\rm GD}_{\rm grok}"), sp.Function(r"\Delta t^{\rm flow}_{\rm grok}")
+    l_gd, l_flow = sp.Function(r"\mathcal{L}^{\rm GD}_{\rm gen}"), sp.Function(r"\mathcal{L}^{\rm flow}_{\rm gen}")
+    return sp.And(
+        sp.Eq(dt_gd(lam), dt_flow(lam), evaluate=False),
+        sp.Eq(l_gd(t_star), l_flow(t_star), evaluate=False),
+    )
+
+
 @claim(
     id="text-gradient-flow",
     equations=(4, 8),
@@ -117,6 +179,7 @@ def _label_noise():
     title="The predictions 'strictly apply in the gradient-flow limit': size of the GD correction at eta_0 = 0.01",
     printed=r"\text{predictions strictly apply in the gradient-flow limit}",
     variables={"eta_0": "0.01 (paper)"},
+    statement=lambda: _gd_vs_flow_statement(),
 )
 def _gd_vs_flow():
     rows = []

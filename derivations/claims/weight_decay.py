@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import mpmath
 import numpy as np
@@ -23,10 +24,39 @@ eta, t, nu, g, dt = sp.symbols("eta_0 t nu gamma dt", positive=True)
 s0, tau, D = sp.symbols("s_0 tau D", real=True)
 z = sp.symbols("z")
 r = sp.symbols("r", positive=True)  # sqrt(lambda)
+lam = sp.symbols("lambda", positive=True)
+D_IN = sp.Symbol(r"d_{\rm in}", positive=True, integer=True)
+L_TR = sp.Function(r"\mathcal{L}_{\rm tr}")
+L_GEN = sp.Function(r"\mathcal{L}_{\rm gen}")
+
+
+def _mp_mean(expr, lam_=lam):
+    """``E_{nu ~ MP(lam)}[expr]`` as a named (unevaluated) function, for the statements."""
+    return sp.Function(rf"\mathbb{{E}}_{{\nu\sim{{\rm MP}}({sp.latex(lam_)})}}")(expr)
 
 
 def _kappa():
     return 2 * eta * (nu + g / 2)
+
+
+def _flow_rhs(dd, ev, forcing):
+    """Right side of Eq. 30 for one eigen-mode ``ev`` of Sigma_tr: -2 eta (ev + gamma/2) dd - eta gamma forcing."""
+    return -2 * eta * (ev + g / 2) * dd - eta * g * forcing
+
+
+def _eq14_step(dd, ev, forcing, rate=eta):
+    """Right side of Eq. 14 for one eigen-mode ``ev``: dd - 2 rate (ev + gamma/2) dd - rate gamma forcing."""
+    return dd - 2 * rate * (ev + g / 2) * dd - rate * g * forcing
+
+
+def _eq3_step(dd, ev, forcing):
+    """Eq. 3 at d_out = 1 for one eigen-mode ``ev``, S = D + T: (1 - 2 eta ev) dd - eta gamma (dd + forcing)."""
+    return (1 - 2 * eta * ev) * dd - eta * g * (dd + forcing)
+
+
+def _d_inf():
+    """The fixed point of Eqs. 14 and 30 for the mode nu: -(gamma/2)(nu + gamma/2)^{-1} tau."""
+    return -(g / 2) / (nu + g / 2) * tau
 
 
 def _mode_solution():
@@ -38,7 +68,7 @@ def _mode_solution():
 def _eq14_update():
     """Eq. 14 for one eigen-mode sigma of Sigma_tr: D - 2 eta (sigma + gamma/2) D - eta gamma T (and the symbols)."""
     sig, T = sp.symbols("sigma T", real=True)
-    return D - 2 * eta * (sig + g / 2) * D - eta * g * T, sig, T
+    return _eq14_step(D, sig, T), sig, T
 
 
 @claim(
@@ -49,14 +79,21 @@ def _eq14_update():
     title="Eq. 14 is Eq. 3 at d_out = 1",
     printed=r"D_{t+1}=D_t-2\eta\left(\Sigma_{\rm tr}+\frac12\gamma I\right)D_t-\eta\gamma T",
     variables={"gamma": ">= 0"},
+    statement=lambda: sp.Eq(_eq3_step(D, *_eq14_update()[1:]), _eq14_update()[0], evaluate=False),
 )
 def _eq14():
     eq14, sig, T = _eq14_update()
-    eq3 = (1 - 2 * eta * sig) * D - eta * g * (D + T)
+    eq3 = _eq3_step(D, sig, T)
     return Verdict(
         Status.PROVED if is_zero(sp.expand(eq3 - eq14)) else Status.UNKNOWN,
         "Eq. 3 with d_out = 1 expands to Eq. 14 (SymPy, per eigen-mode sigma of Sigma_tr)",
     )
+
+
+def _shift_expr():
+    """Shift of the eigenvalue in Eq. 14 (unevaluated): the coefficient of -2 eta D in D_{t+1} - D_t, minus sigma."""
+    eq14, sig, _ = _eq14_update()
+    return -sp.Derivative(eq14 - D, D) / (2 * eta) - sig
 
 
 @claim(
@@ -67,12 +104,10 @@ def _eq14():
     title="'This basically amounts to shifting the eigenvalues of Sigma by gamma'",
     printed=r"\text{shifting the eigenvalues of }\Sigma\text{ by }\gamma",
     variables={"gamma": "> 0"},
+    statement=lambda: sp.And(sp.Eq(_shift_expr(), g / 2, evaluate=False), sp.Ne(_shift_expr(), g, evaluate=False)),
 )
 def _shift():
-    eq14, sig, _ = _eq14_update()
-    # coefficient of -2 eta D in the update: the effective eigenvalue
-    eff = sp.simplify(-sp.diff(eq14 - D, D) / (2 * eta))
-    shift = sp.simplify(eff - sig)
+    shift = sp.simplify(_shift_expr().doit())
     refuted = is_zero(shift - g / 2) and not is_zero(shift - g)
     return Verdict(
         Status.REFUTED if refuted else Status.UNKNOWN,
@@ -80,6 +115,12 @@ def _shift():
         " (the paper itself says 'shifted by ... gamma/2' in the next paragraph); there is also the forcing -eta gamma T",
         corrected=r"\text{shifting the eigenvalues of }\Sigma\text{ by }\gamma/2\text{ (plus the forcing }-\eta\gamma T)",
     )
+
+
+def _eq30_step():
+    """(D_{t+1} - D_t)/dt from Eq. 14 with eta = eta_0 dt, per eigen-mode sigma (and the symbols sigma, T)."""
+    sig, T = sp.symbols("sigma T", real=True)
+    return (_eq14_step(D, sig, T, eta * dt) - D) / dt, sig, T
 
 
 @claim(
@@ -90,16 +131,29 @@ def _shift():
     title="Gradient flow of Eq. 14: dD/dt = -2 eta (Sigma + gamma/2) D - eta gamma T",
     printed=r"\frac{\partial D}{\partial t}=-2\eta\left(\Sigma_{\rm tr}+\frac12\gamma I\right)D-\eta\gamma T",
     variables={"gamma": ">= 0"},
+    statement=lambda: sp.Eq(sp.Limit(_eq30_step()[0], dt, 0), _flow_rhs(D, *_eq30_step()[1:]), evaluate=False),
 )
 def _eq30():
-    sig, T = sp.symbols("sigma T", real=True)
-    step = (D - 2 * eta * dt * (sig + g / 2) * D - eta * dt * g * T - D) / dt  # eta = eta_0 dt in Eq. 14
+    step, sig, T = _eq30_step()
     lim = sp.limit(step, dt, 0)
-    ok = is_zero(lim - (-2 * eta * (sig + g / 2) * D - eta * g * T))
+    ok = is_zero(lim - _flow_rhs(D, sig, T))
     return Verdict(
         Status.PROVED if ok else Status.UNKNOWN,
         f"(D_(t+1) - D_t)/dt with eta = eta_0 dt -> {lim} (SymPy; per eigen-mode sigma). The paper writes"
         " dD/dt = -eta grad_D L, which with weight decay means the gradient of L_tr + (gamma/2)||S||^2",
+    )
+
+
+def _eq31_statement():
+    """Per eigen-mode nu: the printed solution (Eq. 33), its ODE (Eq. 30), initial value, limit and fixed point."""
+    dbar, d_inf = sp.Function(r"\bar{D}")(t), sp.Symbol(r"D_\infty")
+    return sp.And(
+        sp.Eq(dbar, _mode_solution(), evaluate=False),
+        sp.Eq(sp.Derivative(dbar, t), _flow_rhs(dbar, nu, tau), evaluate=False),
+        sp.Eq(dbar.subs(t, 0), s0 - tau, evaluate=False),
+        sp.Eq(sp.Limit(dbar, t, sp.oo), d_inf, evaluate=False),
+        sp.Eq(d_inf, _d_inf(), evaluate=False),
+        sp.Eq(_eq14_step(d_inf, nu, tau), d_inf, evaluate=False),
     )
 
 
@@ -111,21 +165,40 @@ def _eq30():
     title="Eq. 31 (and its eigenbasis form Eq. 33) solves the flow; D_inf = -(gamma/2)(Sigma + gamma/2)^{-1} T",
     printed=r"D(t)+\frac12\gamma\left(\Sigma_{\rm tr}+\frac12\gamma I\right)^{-1}T=e^{-2\eta(\Sigma_{\rm tr}+\frac12\gamma I)t}\left[D(0)+\frac12\gamma\left(\Sigma_{\rm tr}+\frac12\gamma I\right)^{-1}T\right]",
     variables={"gamma": "> 0"},
+    statement=lambda: _eq31_statement(),
 )
 def _eq31():
     d = _mode_solution()
-    ode_ok = is_zero(sp.diff(d, t) - (-2 * eta * (nu + g / 2) * d - eta * g * tau))
+    ode_ok = is_zero(sp.diff(d, t) - _flow_rhs(d, nu, tau))
     init_ok = is_zero(d.subs(t, 0) - (s0 - tau))
-    d_inf = -(g / 2) / (nu + g / 2) * tau
+    d_inf = _d_inf()
     inf_ok = is_zero(sp.limit(d, t, sp.oo) - d_inf)
     # D_inf is also the exact fixed point of the discrete update Eq. 14 (not only of the flow)
-    fixed_ok = is_zero(sp.expand(d_inf - 2 * eta * (nu + g / 2) * d_inf - eta * g * tau - d_inf))
+    fixed_ok = is_zero(sp.expand(_eq14_step(d_inf, nu, tau) - d_inf))
     ok = ode_ok and init_ok and inf_ok and fixed_ok
     return Verdict(
         Status.PROVED if ok else Status.UNKNOWN,
         "per eigen-mode (Eq. 33 is Eq. 31 in the eigenbasis of Sigma_tr, D-bar = P^T D): the printed solution"
         " satisfies the ODE of Eq. 30 and d(0) = s_0 - tau, and tends to D_inf = -(gamma/2)(nu+gamma/2)^{-1} tau,"
         " which is also the exact fixed point of the discrete update Eq. 14 (SymPy)",
+    )
+
+
+def _eq34_statement():
+    """What the simulation measures: f(M) = e^{-M}, M = diag(nu_i) the spectrum of Sigma_tr at lam = 1/2, d_in -> inf."""
+    from .mp_limit import LAM_PM, MP_DENSITY
+    from .mp_limit import lam as lam_mp
+
+    i = sp.Idx("i")
+    v, w, ev = sp.IndexedBase("V"), sp.IndexedBase("W"), sp.IndexedBase("nu")
+    norm_v, norm_w = sp.Symbol("|V|"), sp.Symbol("|W|")
+    half = sp.Rational(1, 2)
+    cross = sp.Abs(sp.Sum(sp.exp(-ev[i]) * v[i] * w[i], (i, 1, D_IN))) / (norm_v * norm_w)
+    diag = sp.Sum(sp.exp(-ev[i]) * v[i] ** 2, (i, 1, D_IN)) / norm_v**2
+    mp_mean = sp.Integral(sp.exp(-nu) * MP_DENSITY.subs(lam_mp, half), (nu, *(e.subs(lam_mp, half) for e in LAM_PM)))
+    return sp.And(
+        sp.Eq(sp.Limit(cross, D_IN, sp.oo), 0, evaluate=False),
+        sp.Eq(sp.Limit(diag, D_IN, sp.oo), mp_mean, evaluate=False),
     )
 
 
@@ -137,6 +210,7 @@ def _eq31():
     title="Random-vector approximation: V^T f(M) W ~ 0 (V != W), |V|^2 int f p (V = W)",
     printed=r"V^Tf(M)W=\begin{cases}0&V\neq W\\|V|^2\int f(u)p(u)du&V=W\end{cases}",
     variables={"V, W": "independent isotropic random vectors", "M": "MP-distributed diagonal matrix"},
+    statement=lambda: _eq34_statement(),
 )
 def _eq34():
     rng = np.random.default_rng(34)
@@ -177,8 +251,38 @@ def _init_average():
     return avg, a, b
 
 
+def _mean_square_mode():
+    """For the statements: Dbar(t) = Eq. 33 (one mode), E_{s_0, tau}[Dbar(t)^2] (named), Var(s_0), Var(tau)."""
+    from sympy.stats import Variance
+
+    dbar = sp.Function(r"\bar{D}")(t)
+    mean = sp.Function(r"\mathbb{E}_{s_0,\tau}")
+    return sp.Eq(dbar, _mode_solution(), evaluate=False), mean(dbar**2), Variance(s0), Variance(tau)
+
+
+def _per_mode(a, b):
+    """E[Dbar(t)^2] derived from Eq. 33 for Var(s_0) = a, Var(tau) = b."""
+    return sp.exp(-2 * _kappa() * t) * a + _bracket() ** 2 * b
+
+
+def _eq15_integrand():
+    """The bracket of Eq. 15 (without q): (1/2)(e^{-4 eta (nu + gamma/2) t} + bracket^2)."""
+    return (sp.exp(-4 * eta * (nu + g / 2) * t) + _bracket() ** 2) / 2
+
+
 def _bracket():
     return (sp.exp(-2 * eta * (nu + g / 2) * t) * nu + g / 2) / (nu + g / 2)
+
+
+def _eq35_statement():
+    """The per-mode average the check derives, and printed Eq. 35 at t = 0 (gen) against the loss |D_0|^2 there."""
+    s_norm2, t_norm2 = sp.Symbol("|S(0)|") ** 2, sp.Symbol("|T|") ** 2
+    dbar_def, mean_sq, var_s, var_t = _mean_square_mode()
+    return sp.And(
+        dbar_def,
+        sp.Eq(mean_sq, _per_mode(var_s, var_t), evaluate=False),
+        sp.Eq(D_IN * (s_norm2 + t_norm2), s_norm2 + t_norm2, evaluate=False),
+    )
 
 
 @claim(
@@ -189,12 +293,13 @@ def _bracket():
     title="Eq. 35 follows from Eqs. 33-34",
     printed=r"\mathcal L_{\rm tr/gen}=d_{\rm in}\int\left(|S(0)|^2e^{-4\eta(u+\frac12\gamma)t}+|T|^2\left(\frac{e^{-2\eta(u+\frac12\gamma)t}u+\frac12\gamma}{u+\frac12\gamma}\right)^2\right)q_{\rm tr/gen}p(u)du",
     variables={"|S(0)|, |T|": "norms of the initial student and teacher vectors"},
+    statement=lambda: _eq35_statement(),
 )
 def _eq35():
     avg, a, b = _init_average()
     # Eq. 34 turns sum_i f(nu_i) s_i^2 into |S_0|^2 int f p, i.e. per mode a -> |S_0|^2 / d_in, b -> |T|^2 / d_in;
     # the d_in modes then sum to |S_0|^2 <e^{-2 kappa t}> + |T|^2 <bracket^2>: no extra factor d_in.
-    per_mode = sp.exp(-2 * _kappa() * t) * a + _bracket() ** 2 * b
+    per_mode = _per_mode(a, b)
     derived_ok = is_zero(sp.simplify(avg - per_mode))
     rng = np.random.default_rng(35)
     d_in = 1000
@@ -213,6 +318,20 @@ def _eq35():
     )
 
 
+def _init_entry():
+    """One entry S_{0,i} of the initial student (Section 3): N(0, 1/(2 d_in))."""
+    from sympy.stats import Normal
+
+    return Normal("S_{0,i}", 0, 1 / sp.sqrt(2 * D_IN))
+
+
+def _norms_statement():
+    """E|S(0)|^2 = d_in E[S_{0,i}^2] (computed) against the printed |S(0)|^2 = 1/(2 d_in)."""
+    from sympy.stats import Expectation
+
+    return sp.Eq(D_IN * Expectation(_init_entry() ** 2), 1 / (2 * D_IN), evaluate=False)
+
+
 @claim(
     id="text-init-norms",
     equations=(36,),
@@ -221,13 +340,13 @@ def _eq35():
     title="'Setting the student initialisation and teacher vector norms to |S(0)|, |T| ~ 1/sqrt(2 d_in)'",
     printed=r"|S(0)|,|T|\simeq1/\sqrt{2d_{\rm in}}",
     variables={"d_in": "input dimension"},
+    statement=lambda: _norms_statement(),
 )
 def _norms():
-    from sympy.stats import E, Normal
+    from sympy.stats import E
 
-    d_in = sp.symbols("d_in", positive=True, integer=True)
-    x = Normal("x", 0, 1 / sp.sqrt(2 * d_in))
-    exp_norm2 = sp.simplify(d_in * E(x**2))  # E|S(0)|^2 = d_in * Var(entry)
+    x = _init_entry()
+    exp_norm2 = sp.simplify(D_IN * E(x**2))  # E|S(0)|^2 = d_in * Var(entry)
     rng = np.random.default_rng(36)
     sampled = {d: float(np.linalg.norm(rng.normal(0, np.sqrt(1 / (2 * d)), d))) for d in (100, 1000, 10000)}
     refuted = exp_norm2 == sp.Rational(1, 2) and all(abs(v - 2**-0.5) < 0.1 for v in sampled.values())
@@ -238,6 +357,23 @@ def _norms():
         + ", ".join(f"d_in={d}: {v:.3f}" for d, v in sampled.items())
         + ". Together with the extra d_in of Eq. 35 the two slips cancel, so Eq. 36 is right (claim eq15-loss)",
         corrected=r"|S(0)|,|T|\simeq1/\sqrt2\ \text{(entries of standard deviation }1/\sqrt{2d_{\rm in}})",
+    )
+
+
+def _eq15_statement():
+    """d_in E[Dbar^2] at entry variance 1/(2 d_in) is the integrand of Eq. 15; the losses (numerics, from Eq. 3) are
+    its MP averages (checked by quadrature)."""
+    per_var = sp.Rational(1, 2) / D_IN
+    ell = sp.Function(r"\ell")(nu, t)  # the printed integrand, named once
+    dbar_def, mean_sq, var_s, var_t = _mean_square_mode()
+    return sp.And(
+        dbar_def,
+        sp.Eq(var_s, per_var, evaluate=False),
+        sp.Eq(var_t, per_var, evaluate=False),
+        sp.Eq(D_IN * mean_sq, ell, evaluate=False),
+        sp.Eq(ell, _eq15_integrand(), evaluate=False),
+        sp.Eq(L_GEN(t), _mp_mean(ell), evaluate=False),
+        sp.Eq(L_TR(t), _mp_mean(nu * ell), evaluate=False),
     )
 
 
@@ -252,13 +388,14 @@ EQ15_PRINTED_NOTE = "Eq. 36 and Eq. 15 are the same expression (Eq. 15 writes et
     title="Weight-decay losses: L = (1/2) E_MP[(e^{-4 eta (nu + gamma/2) t} + bracket^2) q]",
     printed=r"\mathcal L_{\rm tr/gen}=\frac12\mathbb E_{\nu\sim{\rm MP}(\lambda)}\left[\left(e^{-4\eta_0(\nu+\frac12\gamma)t}+\left(\frac{e^{-2\eta_0(\nu+\frac12\gamma)t}\nu+\frac12\gamma}{\nu+\frac12\gamma}\right)^2\right)q_{\rm tr/gen}\right]",
     variables={"lambda": "> 0", "gamma": ">= 0", "q": "nu (train) or 1 (gen)"},
+    statement=lambda: _eq15_statement(),
 )
 def _eq15():
     avg, a, b = _init_average()
-    d_in = sp.symbols("d_in", positive=True, integer=True)
+    d_in = D_IN
     # d_in modes, each with Var(s_0) = Var(tau) = 1/(2 d_in): sum -> d_in * avg = (1/2)(e^{-2 kappa t} + bracket^2)
     per_mode = sp.simplify(d_in * avg.subs({a: 1 / (2 * d_in), b: 1 / (2 * d_in)}))
-    printed = (sp.exp(-4 * eta * (nu + g / 2) * t) + _bracket() ** 2) / 2
+    printed = _eq15_integrand()
     proved = is_zero(per_mode - printed)
 
     def eq15(lam, t, gm, train):
@@ -301,6 +438,10 @@ def _inverse_moments():
     title="Late-time, small-gamma plateaus: L_tr ~ gamma^2/(4(1-lam)), L_gen ~ gamma^2/(4(1-lam)^3)",
     printed=r"\mathcal L_{\rm tr}\simeq\frac{\gamma^2}{4(1-\lambda)},\quad\mathcal L_{\rm gen}\simeq\frac{\gamma^2}{4(1-\lambda)^3}",
     variables={"lambda": "0 < lambda < 1", "gamma": "-> 0", "t": "-> inf"},
+    statement=lambda: sp.And(
+        sp.Eq(sp.Limit(L_TR(sp.oo, g) / g**2, g, 0), sp.Rational(1, 4) / (1 - lam), evaluate=False),
+        sp.Eq(sp.Limit(L_GEN(sp.oo, g) / g**2, g, 0), sp.Rational(1, 4) / (1 - lam) ** 3, evaluate=False),
+    ),
 )
 def _eq16_plateaus():
     m1, m2 = _inverse_moments()  # E[1/nu], E[1/nu^2] in r = sqrt(lambda)
@@ -350,6 +491,25 @@ def _gamma_c(lam, eps=1e-3):
     return float(gc)
 
 
+#: fractions of gamma_c at which the check computes Delta t (0 included), and the one beyond gamma_c
+GROK_FRACTIONS = (0, sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10), sp.Rational(99, 100))
+GROK_BEYOND = sp.Rational(101, 100)
+
+
+def _eq16_time_statement():
+    """What the check measures: Eq. 16 below the exact Delta t(0), Delta t increasing in gamma up to gamma_c (at
+    the sampled fractions of gamma_c), no grokking beyond gamma_c, and the definition of gamma_c."""
+    dt_grok, gc, eps = sp.Function(r"\Delta t_{\rm grok}"), sp.Symbol(r"\gamma_c", positive=True), sp.Symbol("epsilon")
+    eq16 = sp.log(1 + sp.sqrt(lam)) / (2 * eta * (1 - sp.sqrt(lam)) ** 2)
+    rising = [sp.Lt(dt_grok(a * gc), dt_grok(b * gc), evaluate=False) for a, b in itertools.pairwise(GROK_FRACTIONS)]
+    return sp.And(
+        sp.Lt(eq16, dt_grok(0), evaluate=False),
+        *rising,
+        sp.Eq(dt_grok(GROK_BEYOND * gc), sp.oo, evaluate=False),
+        sp.Eq(L_GEN(sp.oo, gc), eps / 4, evaluate=False),
+    )
+
+
 @claim(
     id="eq16-grokking-time",
     equations=(16,),
@@ -358,6 +518,7 @@ def _gamma_c(lam, eps=1e-3):
     title="With weight decay (lam < 1) the grokking time decreases to log(1+sqrt lam)/(2 eta (1-sqrt lam)^2)",
     printed=r"\Delta t_{\rm grok}\simeq\frac{\log(1+\sqrt\lambda)}{2\eta_0(1-\sqrt\lambda)^2}",
     variables={"lambda": "0 < lambda < 1", "gamma": "> 0", "eps": "1e-3"},
+    statement=lambda: _eq16_time_statement(),
 )
 def _eq16_time():
     rows, ok_all = [], True
@@ -365,8 +526,8 @@ def _eq16_time():
         gc = _gamma_c(lm)
         eq16 = float(mpmath.log(1 + mpmath.sqrt(lm)) / (2 * 0.01 * (1 - mpmath.sqrt(lm)) ** 2))
         d0 = _wd_delta(lm, 0.0)
-        ds = [(f, _wd_delta(lm, f * gc)) for f in (0.1, 0.5, 0.9, 0.99)]
-        beyond = _wd_delta(lm, 1.01 * gc)
+        ds = [(f, _wd_delta(lm, f * gc)) for f in map(float, GROK_FRACTIONS[1:])]
+        beyond = _wd_delta(lm, float(GROK_BEYOND) * gc)
         increasing = all(b[1] > a[1] for a, b in zip([(0, d0), *ds], ds, strict=False))
         closest = min(abs(v / eq16 - 1) for _, v in [(0, d0), *ds])
         # the printed claim: below the threshold WD *decreases* Delta t towards Eq. 16. Refuted if Delta t increases
@@ -400,10 +561,14 @@ def _eq16_time():
     title="lam > 1: weight decay improves generalisation, 'still, the late time behavior is the same as Eq. (16)'",
     printed=r"\lambda>1:\ \text{late-time behaviour as Eq. (16), timescale }1/\gamma",
     variables={"lambda": "> 1", "gamma": "> 0"},
+    statement=lambda: sp.And(
+        sp.Eq(sp.Limit(_eq15_integrand().subs(nu, 0), t, sp.oo), sp.Rational(1, 2), evaluate=False),
+        sp.Eq(L_GEN(sp.oo, g), sp.Mul(sp.Rational(1, 2), 1 - 1 / lam, evaluate=False), evaluate=False),
+    ),
 )
 def _overparam():
     # atom nu = 0 of Eq. 15 (gen): (1/2)(e^{-2 eta gamma t} + 1) (1 - 1/lam): plateau halves on the timescale 1/(2 eta gamma)
-    atom_term = ((sp.exp(-4 * eta * (nu + g / 2) * t) + _bracket() ** 2) / 2).subs(nu, 0)
+    atom_term = _eq15_integrand().subs(nu, 0)
     atom_lim = sp.limit(atom_term, t, sp.oo)
     rows = []
     with mp.workdps(20):
