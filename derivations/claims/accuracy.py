@@ -16,6 +16,7 @@ import numerics
 from ..checks import compare, is_zero, sample_points
 from ..claim import Status, Verdict
 from ..registry import claim
+from .setup import Conj
 
 SEC = "3.1.2 Accuracy"
 L, eps = sp.symbols(r"\mathcal{L} epsilon", positive=True)
@@ -25,22 +26,29 @@ ACC = sp.erf(sp.sqrt(eps / (2 * L)))  # the right-hand side of Eq. (10)
 # --------------------------------------------------------------------------------------------- variance of z
 
 
-def _z_variance(n: int = 2):
-    """Var(D^T x) for x ~ N(0, I_n) with symbolic D (sympy.stats), and D^T I D."""
-    from sympy.stats import Normal, variance
+def _z_of_x(n: int = 2):
+    """(z = D^T x, D) for x ~ N(0, I_n) (sympy.stats normals) and a symbolic real vector D."""
+    from sympy.stats import Normal
 
     D = sp.Matrix(sp.symbols(f"D_1:{n + 1}", real=True))
     x = sp.Matrix([Normal(f"x{i + 1}", 0, 1) for i in range(n)])
-    return sp.simplify(variance((D.T * x)[0])), (D.T * D)[0], D
+    return (D.T * x)[0], D
+
+
+def _z_variance(n: int = 2):
+    """Var(D^T x) for x ~ N(0, I_n) with symbolic D (sympy.stats), and D^T I D."""
+    from sympy.stats import variance
+
+    z, D = _z_of_x(n)
+    return sp.simplify(variance(z)), (D.T * D)[0], D
 
 
 def _z_variance_unevaluated(n: int = 2):
-    """Var(D^T x) as an unevaluated sympy.stats expression (for reports)."""
-    from sympy.stats import Normal, Variance
+    """Var(D^T x) as an unevaluated sympy.stats expression, and D^T D (for reports: cheap, nothing computed)."""
+    from sympy.stats import Variance
 
-    D = sp.Matrix(sp.symbols(f"D_1:{n + 1}", real=True))
-    x = sp.Matrix([Normal(f"x{i + 1}", 0, 1) for i in range(n)])
-    return Variance((D.T * x)[0])
+    z, D = _z_of_x(n)
+    return Variance(z), (D.T * D)[0]
 
 
 @claim(
@@ -56,7 +64,7 @@ def _z_variance_unevaluated(n: int = 2):
         "D": "real d_in vector (d_out = 1)",
         "x": "N(0, Sigma); Sigma = I (generalisation) or Sigma_tr",
     },
-    statement=lambda: sp.Eq(_z_variance_unevaluated(2), _z_variance(2)[1], evaluate=False),
+    statement=lambda: sp.Eq(*_z_variance_unevaluated(2), evaluate=False),
 )
 def _eq10_variance():
     """Eq. (10) text: L = D^T Sigma D is the variance of z, not its standard deviation."""
@@ -102,18 +110,39 @@ def _eq10_variance():
 # ---------------------------------------------------------------------------------------------------- Eq. 10
 
 
+def _z():
+    """z = D^T x ~ N(0, L): variance L (claim eq10-variance)."""
+    from sympy.stats import Normal
+
+    return Normal("z", 0, sp.sqrt(L))
+
+
 def _probabilities():
     """(Pr(|z| <= sqrt eps), 2 Pr(0 <= z <= sqrt eps), integral of the density) for z ~ N(0, L), by
     sympy.stats."""
-    from sympy.stats import Normal, P, density
+    from sympy.stats import P, density
 
-    z = Normal("z", 0, sp.sqrt(L))
+    z = _z()
     a = sp.sqrt(eps)
     p_abs = P(z <= a) - P(z < -a)  # continuous distribution: Pr(-a <= z <= a)
     p_half = 2 * (P(z <= a) - P(z < 0))
     y = sp.Symbol("y", real=True)
     p_int = sp.integrate(density(z)(y), (y, -a, a))
     return p_abs, p_half, p_int
+
+
+def _st_eq10_accuracy():
+    """Pr(|z| <= sqrt eps) = 2 Pr(0 <= z <= sqrt eps) = Erf(...), and the printed 2 Pr(|z| <= sqrt eps) exceeds 1 at
+    eps = L (unevaluated probabilities)."""
+    from sympy.stats import Probability
+
+    z, a = _z(), sp.sqrt(eps)
+    p_abs = Probability(sp.Abs(z) <= a)
+    return Conj(
+        sp.Eq(p_abs, ACC, evaluate=False),
+        sp.Eq(2 * Probability(sp.And(z >= 0, z <= a)), ACC, evaluate=False),
+        sp.Gt(sp.Subs(2 * p_abs, eps, L), 1, evaluate=False),
+    )
 
 
 def _quad_accuracy(loss, eps):
@@ -135,7 +164,7 @@ def _quad_accuracy(loss, eps):
         r" = \text{Erf}\left(\sqrt{\frac{\epsilon}{2\mathcal{L}_{\text{tr/gen}}}}\right)"
     ),
     variables={"z": "N(0, L) (variance L, claim eq10-variance)", "L": "> 0", "epsilon": "> 0"},
-    statement=lambda: sp.Eq(sp.Symbol(r"\Pr(|z|\le\sqrt{\epsilon})"), ACC, evaluate=False),
+    statement=_st_eq10_accuracy,
 )
 def _eq10_accuracy():
     """Eq. (10): Pr(|z| <= sqrt eps) = erf(sqrt(eps/(2L))); the printed factor 2 in front of Pr(|z| <= ...)

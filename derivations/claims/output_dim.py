@@ -13,14 +13,103 @@ import numerics
 from ..checks import compare, is_zero, sample_points
 from ..claim import Status, Verdict
 from ..registry import claim
+from .setup import Conj
 
 SEC = "3.2 Output dimension"
-eta, lam, t, nu, eps, L = sp.symbols("eta_0 lambda t nu epsilon L", positive=True)
-k = sp.symbols("d_out", positive=True, integer=True)
+eta, lam, t, nu, eps, L = sp.symbols(r"eta_0 lambda t nu epsilon \mathcal{L}", positive=True)
+k = sp.Symbol(r"d_{\rm out}", positive=True, integer=True)
+D_IN = sp.Symbol(r"d_{\rm in}", positive=True, integer=True)
+
+#: generalisation losses in the statements: at d_out = 1 (Eq. 8) and at general d_out (Eq. 13), of (eta_0, lam, t)
+L_ONE = sp.Function(r"\mathcal{L}^{d_{\rm out}=1}_{\rm gen}")
+L_DOUT = sp.Function(r"\mathcal{L}^{d_{\rm out}}_{\rm gen}")
+ACCURACY = sp.Function(r"\mathcal{A}")  #: numerics.accuracy(loss, eps, d_out) in the statements
+
+
+# ------------------------------------------------------------------------------ expressions shared with statements
+
+
+def _eq28_modes():
+    """Eq. 3 and Eq. 28 for one eigenmode (the update is linear and acts entrywise per mode), and gamma."""
+    g = sp.symbols("gamma", nonnegative=True)
+    D, T, sig = sp.symbols("D_t T sigma")
+    eq3 = (1 - 2 * eta / k * sig) * D - eta * g / k * (D + T)
+    eq28 = (1 - 2 * eta / k * sig) * D
+    return eq3, eq28, g
+
+
+def _eq13_columns(F):
+    """Eq. 27 summed over the d_out columns (each with E[c_i^2] = 1/(d_in d_out) and spectral sum F), unevaluated."""
+    col = sp.symbols("j", integer=True, positive=True)
+    return sp.Sum(F / (D_IN * k), (col, 1, k)) / k
+
+
+def _chi2(d):
+    """||z||^2 / L for z ~ N(0, L I_d): a chi-square variable with d degrees of freedom."""
+    from sympy.stats import ChiSquared
+
+    return ChiSquared(rf"\chi^2_{{{sp.latex(d)}}}", d)
+
+
+def _eq13_printed(d):
+    """The right-hand side of Eq. 13 (accuracy) at d_out = d."""
+    return 1 - sp.uppergamma(sp.S(d) / 2, d * eps / (2 * L)) / sp.gamma(sp.S(d) / 2)
+
+
+# --------------------------------------------------------------------------------------------------- statements
+
+
+def _st_eq28():
+    eq3, eq28, g = _eq28_modes()
+    D, sig = sp.MatrixSymbol("D", D_IN, 1), sp.MatrixSymbol(r"\Sigma_{\rm tr}", D_IN, D_IN)
+    quad = sp.MatMul(D.T, sig, D)
+    return Conj(
+        sp.Eq(sp.Subs(eq3, g, 0), eq28, evaluate=False),
+        sp.Eq(quad, sp.Subs(sp.Trace(quad) / k, k, 1), evaluate=False),  # Eq. 29 is Eq. 1 at d_out = 1
+    )
+
+
+def _st_eq13_loss():
+    F = sp.Symbol("F", positive=True)
+    return Conj(
+        sp.Eq(_eq13_columns(F), F / D_IN / k, evaluate=False),
+        sp.Eq(L_DOUT(eta, lam, t), L_ONE(eta / k, lam, t) / k, evaluate=False),
+    )
+
+
+def _st_eq13_acc():
+    from sympy.stats import Probability
+
+    return Conj(
+        sp.Eq(Probability(_chi2(k) <= k * eps / L), _eq13_printed(k), evaluate=False),
+        sp.Eq(ACCURACY(L, eps, k), _eq13_printed(k), evaluate=False),
+    )
+
+
+def _st_acc_to_one():
+    from sympy.stats import Expectation, Variance
+
+    chi = _chi2(k)
+    return Conj(
+        sp.Eq(Expectation(chi) / k, 1, evaluate=False),
+        sp.Eq(Variance(chi) / k**2, 2 / k, evaluate=False),
+        sp.Eq(sp.Limit(_eq13_printed(k).subs(L, 2 * eps), k, sp.oo), 0, evaluate=False),
+        sp.Eq(sp.Limit(_eq13_printed(k).subs(L, eps / 2), k, sp.oo), 1, evaluate=False),
+    )
+
+
+def _st_dout_max():
+    d_max, delta = sp.Symbol(r"d_{\rm out}^{\rm max}", positive=True, integer=True), sp.Function(r"\Delta t")
+    return Conj(
+        sp.Gt(delta(d_max), delta(1), evaluate=False),
+        sp.Gt(delta(d_max), delta(150), evaluate=False),
+        sp.Gt(sp.Abs(d_max - 50) / 50, sp.Rational(1, 5), evaluate=False),
+    )
 
 
 @claim(
     id="eq28-update",
+    statement=_st_eq28,
     equations=(27, 28, 29),
     section="C d_out > 1",
     uses=("eq1-loss-trace", "eq2-gen-expectation", "eq3-update"),
@@ -29,10 +118,7 @@ k = sp.symbols("d_out", positive=True, integer=True)
     variables={"d_out": ">= 1"},
 )
 def _eq28():
-    g = sp.symbols("gamma", nonnegative=True)
-    D, T, sig = sp.symbols("D T sigma")  # one eigen-mode / entry: the update is linear and acts entrywise per mode
-    eq3 = (1 - 2 * eta / k * sig) * D - eta * g / k * (D + T)
-    eq28 = (1 - 2 * eta / k * sig) * D
+    eq3, eq28, g = _eq28_modes()  # one eigen-mode / entry: the update is linear and acts entrywise per mode
     # Eq. 29 (Appendix D): L_tr = D^T Sigma D, i.e. Eq. 1's (1/d_out) Tr[D^T Sigma D] at d_out = 1
     Dv = sp.Matrix(sp.symbols("D1:4"))
     Sm = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"s{min(i, j)}{max(i, j)}"))
@@ -48,6 +134,7 @@ def _eq28():
 
 @claim(
     id="eq13-loss-rescaling",
+    statement=_st_eq13_loss,
     equations=(13,),
     section=SEC,
     uses=("eq28-update", "eq7-init-average", "eq1-init-scale"),
@@ -58,12 +145,10 @@ def _eq28():
 def _eq13_loss():
     # Each of the d_out columns evolves independently with rate 2 eta/d_out (Eq. 28); its entries have variance
     # 1/(d_in d_out) (Eq. 1 init), so per column E[c_i^2] = 1/(d_in d_out) in the eigenbasis.  Summing:
-    col = sp.symbols("k", integer=True, positive=True)
-    d_in = sp.symbols("d_in", positive=True, integer=True)
     # F = sum_i q(nu_i) e^{-4 (eta/d_out) nu_i t}: the same for every column (same Sigma_tr, same rate)
     F = sp.symbols("F", positive=True)
-    loss = sp.Sum(F / (d_in * k), (col, 1, k)).doit() / k
-    one_col = F / d_in  # the d_out = 1 spectral average of Eq. 7 at rate eta/d_out
+    loss = _eq13_columns(F).doit()
+    one_col = F / D_IN  # the d_out = 1 spectral average of Eq. 7 at rate eta/d_out
     proved = is_zero(sp.simplify(loss - one_col / k))
     pts = sample_points({"lam": (0.1, 3.0, "log"), "t": (10.0, 1e4, "log"), "d": (2, 60, "log")}, 8, seed=13)
     agree = compare(
@@ -81,6 +166,7 @@ def _eq13_loss():
 
 @claim(
     id="eq13-accuracy",
+    statement=_st_eq13_acc,
     equations=(13,),
     section=SEC,
     uses=("eq10-accuracy", "eq13-loss-rescaling"),
@@ -93,18 +179,18 @@ def _eq13_loss():
     variables={"d_out": ">= 1", "L": "> 0 (per-component variance of z)"},
 )
 def _eq13_acc():
-    from sympy.stats import ChiSquared, cdf, density
+    from sympy.stats import cdf, density
 
     # sympy.stats.P(X < x) returns 0 for a symbolic x in SymPy 1.14, so the CDF is used, and cross-checked against
     # direct integration of the chi-square density at one point
     ok = True
     y = sp.symbols("y", positive=True)
     for d in (1, 2, 3, 5, 8):
-        chi = ChiSquared("X", d)  # ||z||^2 / L for z ~ N(0, L I_d)
+        chi = _chi2(d)  # ||z||^2 / L for z ~ N(0, L I_d)
         prob = cdf(chi)(d * eps / L)  # correct iff ||z||^2 / d < eps
         direct = sp.integrate(density(chi)(y), (y, 0, sp.Rational(3, 2)))
         ok = ok and abs(float(direct) - float(prob.subs({eps: 1, L: sp.Rational(2 * d, 3)}))) < 1e-12
-        printed = 1 - sp.uppergamma(sp.Rational(d, 2), d * eps / (2 * L)) / sp.gamma(sp.Rational(d, 2))
+        printed = _eq13_printed(d)
         ok = ok and is_zero(sp.simplify(sp.expand_func(prob - printed)))
     pts = sample_points({"loss": (1e-5, 1e-2, "log"), "e": (1e-4, 1e-2, "log"), "d": (1, 200, "log")}, 10, seed=131)
 
@@ -124,6 +210,7 @@ def _eq13_acc():
 
 @claim(
     id="text-dout-accuracy-to-one",
+    statement=_st_acc_to_one,
     equations=(13,),
     section=SEC,
     uses=("eq13-accuracy",),
@@ -132,10 +219,10 @@ def _eq13_acc():
     variables={"L": "> 0", "eps": "> 0"},
 )
 def _acc_to_one():
-    from sympy.stats import ChiSquared, E, variance
+    from sympy.stats import E, variance
 
     # ||z||^2/(d L) has mean 1 and variance 2/d: it concentrates at 1, so A -> 1 if L < eps and A -> 0 if L > eps
-    chi = ChiSquared("X", k)
+    chi = _chi2(k)
     mean_ok = is_zero(sp.simplify(E(chi) / k - 1))
     var_ok = is_zero(sp.simplify(variance(chi) / k**2 - 2 / k))
     with mp.workdps(20):
@@ -189,6 +276,7 @@ def _argmax(level):
 
 @claim(
     id="text-dout-max",
+    statement=_st_dout_max,
     equations=(13,),
     section=SEC,
     uses=("eq13-loss-rescaling", "eq13-accuracy"),

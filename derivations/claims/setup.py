@@ -41,20 +41,60 @@ def _symmetric(name: str, n: int) -> sp.Matrix:
     return sp.Matrix(n, n, lambda i, j: sp.Symbol(f"{name}_{min(i, j) + 1}{max(i, j) + 1}", real=True))
 
 
-def _frob2(m: sp.Matrix):
-    return sum(e**2 for e in m)
+def _frob2(m):
+    """||m||_F^2: the sum of squared entries of an explicit matrix, tr(m^T m) for a matrix symbol (statements)."""
+    if isinstance(m, sp.MatrixBase):
+        return sum(e**2 for e in m)
+    return sp.Trace(sp.MatMul(sp.Transpose(m), m))
+
+
+class Conj(sp.And):
+    """A conjunction of relations that keeps and prints them in the given order (for statements).
+
+    ``sympy.And`` sorts its arguments, so a statement ``A = B, B = C, lim ... = 0`` would print shuffled.
+    """
+
+    def __new__(cls, *relations):
+        return sp.Basic.__new__(cls, *relations)
+
+    def _latex(self, printer):
+        return r" \wedge ".join(printer._print(r) for r in self.args)
+
+
+class Grad(sp.MatrixExpr):
+    """The gradient ``nabla_M f`` of a scalar ``f`` in a matrix symbol ``M``, unevaluated (for statements)."""
+
+    def __new__(cls, f, M):
+        return sp.Basic.__new__(cls, sp.sympify(f), M)
+
+    @property
+    def shape(self):
+        return self.args[1].shape
+
+    def doit(self, **hints):  # stays unevaluated (and keeps ``(S - T)^T`` undistributed inside)
+        return self
+
+    def _latex(self, printer):
+        f, M = (printer._print(a) for a in self.args)
+        return rf"\nabla_{{{M}}}\left({f}\right)"
 
 
 # ----------------------------------------------------------------------------------------------------- Eq. 1
 
 
-def _eq1_sides(d_in: int, d_out: int, n: int):
-    """Both sides of Eq. (1) with symbolic S, T (d_in x d_out) and samples x_i (d_in), i = 1..n."""
+def _eq1_sides(d_in: int, d_out: int, n: int, evaluate: bool = True):
+    """Both sides of Eq. (1) with symbolic S, T (d_in x d_out) and samples x_i (d_in), i = 1..n.
+
+    ``evaluate=False`` keeps the right side as the trace of the unevaluated product ``D^T Sigma_tr D`` (statements).
+    """
     S, T = _mat("S", d_in, d_out), _mat("T", d_in, d_out)
-    xs = [_mat(f"x{i + 1}", d_in, 1) for i in range(n)]
+    xs = [sp.Matrix(d_in, 1, lambda j, _, i=i: sp.Symbol(f"x^{{({i + 1})}}_{{{j + 1}}}", real=True)) for i in range(n)]
     D = S - T
     lhs = sp.Rational(1, n * d_out) * sum(_frob2(D.T * x) for x in xs)
     sigma = sum((x * x.T for x in xs), sp.zeros(d_in, d_in)) / n
+    if not evaluate:
+        product = sp.MatMul(*(sp.ImmutableMatrix(m) for m in (D.T, sigma, D)), evaluate=False)
+        return lhs, sp.Rational(1, d_out) * sp.Trace(product)
     rhs = sp.Rational(1, d_out) * (D.T * sigma * D).trace()
     return lhs, rhs
 
@@ -74,7 +114,7 @@ def _eq1_sides(d_in: int, d_out: int, n: int):
         "x_i": "real d_in vectors, i = 1..N_tr",
         "Sigma_tr": "(1/N_tr) sum_i x_i x_i^T",
     },
-    statement=lambda: sp.Eq(*_eq1_sides(2, 1, 2), evaluate=False),
+    statement=lambda: sp.Eq(*_eq1_sides(2, 1, 2, evaluate=False), evaluate=False),
 )
 def _eq1_trace():
     """Eq. (1): the sample-average loss equals the trace form, as a polynomial identity in all entries."""
@@ -201,13 +241,17 @@ def _eq2():
 # ----------------------------------------------------------------------------------------------------- Eq. 3
 
 
-def _loss(D: sp.Matrix, sigma: sp.Matrix):
-    return (D.T * sigma * D).trace() / D.shape[1]
+def _loss(D, sigma):
+    if isinstance(D, sp.MatrixBase):
+        return (D.T * sigma * D).trace() / D.shape[1]
+    return sp.Trace(sp.MatMul(sp.Transpose(D), sigma, D)) / D.shape[1]  # matrix symbols (statements)
 
 
-def _grad(f, M: sp.Matrix) -> sp.Matrix:
-    """The matrix of partial derivatives df/dM_ij."""
-    return M.applyfunc(lambda m: sp.diff(f, m))
+def _grad(f, M):
+    """The matrix of partial derivatives df/dM_ij (unevaluated ``Grad`` for a matrix symbol)."""
+    if isinstance(M, sp.MatrixBase):
+        return M.applyfunc(lambda m: sp.diff(f, m))
+    return Grad(f, M)
 
 
 @claim(
@@ -246,7 +290,21 @@ def _eq3_grad():
 def _eq3_printed(D, T, sigma, eta_, gamma_):
     """The update of Eq. (3) as printed: (I - 2 eta/d_out Sigma) D - (eta gamma/d_out)(D + T)."""
     d_in, d_out = D.shape
-    return (sp.eye(d_in) - 2 * eta_ / d_out * sigma) * D - eta_ * gamma_ / d_out * (D + T)
+    eye = sp.eye(d_in) if isinstance(D, sp.MatrixBase) else sp.Identity(d_in)
+    return (eye - 2 * eta_ / d_out * sigma) * D - eta_ * gamma_ / d_out * (D + T)
+
+
+def _gd_step(S, T, sigma, eta_, gamma_):
+    """One GD step on L_tr + gamma/(2 d_out) ||S||_F^2 (the student S; the teacher T is fixed)."""
+    objective = _loss(S - T, sigma) + gamma_ / (2 * S.shape[1]) * _frob2(S)
+    return S - eta_ * _grad(objective, S)
+
+
+def _st_eq3_update():
+    d_in, d_out = (sp.Symbol(rf"d_{{\rm {n}}}", positive=True, integer=True) for n in ("in", "out"))
+    S, T = sp.MatrixSymbol("S_t", d_in, d_out), sp.MatrixSymbol("T", d_in, d_out)
+    sigma = sp.MatrixSymbol(r"\Sigma_{\rm tr}", d_in, d_in)
+    return sp.Eq(_gd_step(S, T, sigma, eta, gamma) - T, _eq3_printed(S - T, T, sigma, eta, gamma), evaluate=False)
 
 
 @claim(
@@ -261,15 +319,14 @@ def _eq3_printed(D, T, sigma, eta_, gamma_):
     ),
     reading="weight decay gamma/(2 d_out) ||S||_F^2 on the student S = D + T (the teacher T is fixed)",
     variables={"eta": "> 0", "gamma": ">= 0", "S, T": "real d_in x d_out", "Sigma_tr": "real symmetric"},
-    statement=lambda: sp.Eq(sp.Symbol("S_{t+1}") - sp.Symbol("T"), sp.Symbol("D_{t+1}"), evaluate=False),
+    statement=_st_eq3_update,
 )
 def _eq3_update():
     """Eq. (3), second part: S <- S - eta grad_S[L_tr + gamma/(2 d_out) ||S||^2] gives the printed D_{t+1}."""
     results, torch_gamma = [], {}
     for d_in, d_out, _ in SHAPES:
         S, T, sigma = _mat("S", d_in, d_out), _mat("T", d_in, d_out), _symmetric("sigma", d_in)
-        objective = _loss(S - T, sigma) + gamma / (2 * d_out) * _frob2(S)
-        S1 = S - eta * _grad(objective, S)
+        S1 = _gd_step(S, T, sigma, eta, gamma)
         diff = (S1 - T) - _eq3_printed(S - T, T, sigma, eta, gamma)
         results.append(((d_in, d_out), all(is_zero(sp.expand(e)) for e in diff)))
         # PyTorch SGD(weight_decay=w): S <- S - eta (grad_S L_tr + w S); solve for the gamma reproducing Eq. 3
@@ -508,6 +565,23 @@ def _eq5():
 # ------------------------------------------------------------------------------------------------------ text
 
 
+def _sphere_moments(n):
+    """E[v_1^2] and E[v_1^4] for v uniform on the unit sphere in R^n."""
+    return 1 / n, 3 / (n * (n + 2))
+
+
+def _st_eigvec():
+    """An eigenvector v of Sigma_tr is a unit vector of R^{d_in} with the moments of the uniform distribution."""
+    d_in = sp.Symbol(r"d_{\rm in}", positive=True, integer=True)
+    v, i, mean = sp.IndexedBase("v"), sp.Symbol("i", integer=True, positive=True), sp.Function(r"\mathbb{E}")
+    second, fourth = _sphere_moments(d_in)
+    return Conj(
+        sp.Eq(sp.Sum(v[i] ** 2, (i, 1, d_in)), 1, evaluate=False),
+        sp.Eq(mean(v[1] ** 2), second, evaluate=False),
+        sp.Eq(mean(v[i] ** 4), fourth, evaluate=False),
+    )
+
+
 @claim(
     id="text-eigvec-space",
     equations=(),
@@ -518,9 +592,7 @@ def _eq5():
         r" \mathbb{R}^{d_{\text{out}}}"
     ),
     variables={"Sigma_tr": "d_in x d_in Gram matrix of N_tr samples x ~ N(0, I_{d_in})"},
-    statement=lambda: sp.Eq(
-        sp.Symbol(r"\dim(\text{eigenvectors of }\Sigma_{\rm tr})"), sp.Symbol("d_in"), evaluate=False
-    ),
+    statement=_st_eigvec,
 )
 def _eigvec_space():
     """Section 3.1.1 text after Eq. (5): the eigenvectors of the d_in x d_in matrix Sigma_tr live in
@@ -537,7 +609,8 @@ def _eigvec_space():
     _, v = np.linalg.eigh(grams)  # v[m, :, k] is the k-th eigenvector (all eigenvalues non-zero: N=8 > d_in)
     first = (v[:, 0, :] ** 2).mean(axis=0)  # E[v_1^2] for each eigenvector (ascending eigenvalue)
     fourth = float((v**4).mean())
-    uniform_ok = np.all(np.abs(first - 1 / d_in) < 0.015) and abs(fourth - 3 / (d_in * (d_in + 2))) < 0.005
+    second_uniform, fourth_uniform = _sphere_moments(d_in)
+    uniform_ok = np.all(np.abs(first - second_uniform) < 0.015) and abs(fourth - fourth_uniform) < 0.005
     refuted = dim == d_in and dim != d_out
     detail = (
         f"Sigma_tr is d_in x d_in: a sampled Sigma_tr (d_in={d_in}, N_tr={n_tr}, d_out={d_out}) has"

@@ -16,6 +16,7 @@ from ..checks import fit_power, is_zero
 from ..claim import Status, Verdict
 from ..experiments import eq40_predictions, two_layer_runs
 from ..registry import claim
+from .setup import Conj, Grad
 
 SEC = "4.1 Two layers"
 APP = "E Two layers"
@@ -30,17 +31,208 @@ def _sym(d_in, d_h, d_out):
     return S0, S1, T, sig
 
 
+# ------------------------------------------------------------------------------ expressions shared with statements
+# Each builder works on explicit matrices (the checks, every entry symbolic) and on matrix symbols (the statements).
+
+ETA0 = sp.Symbol("eta_0", positive=True)
+D_IN = sp.Symbol(r"d_{\rm in}", positive=True, integer=True)
+D_H = sp.Symbol("d_h", positive=True, integer=True)
+D_OUT = sp.Symbol(r"d_{\rm out}", positive=True, integer=True)
+LAM, TIME = sp.symbols("lambda t", positive=True)
+
+
+class _Norm(sp.Function):
+    """The Frobenius norm ``||M||`` of a matrix symbol (display only: statements are never evaluated)."""
+
+    is_commutative = True  # a scalar, though its argument is a (non-commutative) matrix expression
+    is_nonnegative = True
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\left\|{printer._print(self.args[0])}\right\|"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+
+def _msym(tag: str = ""):
+    """``S0, S1, T, Sigma_tr`` as matrix symbols of the general shapes (``tag`` subscripts the weights, e.g. ``t``)."""
+    sub = f"_{{{tag}}}" if tag else ""
+    return (
+        sp.MatrixSymbol(f"S^{{(0)}}{sub}", D_IN, D_H),
+        sp.MatrixSymbol(f"S^{{(1)}}{sub}", D_H, D_OUT),
+        sp.MatrixSymbol("T", D_IN, D_OUT),
+        sp.MatrixSymbol(r"\Sigma_{\rm tr}", D_IN, D_IN),
+    )
+
+
+def _tr(M):
+    return M.trace() if isinstance(M, sp.MatrixBase) else sp.Trace(M)
+
+
+def _t(M):
+    return M.T if isinstance(M, sp.MatrixBase) else sp.Transpose(M)
+
+
+def _quad(A, sig, B):
+    """``A^T Sigma B`` (unevaluated transpose for matrix symbols, so ``(S0 S1 - T)^T`` is not distributed)."""
+    return A.T * sig * B if isinstance(A, sp.MatrixBase) else sp.MatMul(sp.Transpose(A), sig, B)
+
+
 def _loss(S0, S1, T, sig, d_out):
     D = S0 * S1 - T
-    return (D.T * sig * D).trace() / d_out, D
+    return _tr(_quad(D, sig, D)) / d_out, D
 
 
 def _grad(L, M):
-    return M.applyfunc(lambda x: sp.diff(L, x))
+    if isinstance(M, sp.MatrixBase):
+        return M.applyfunc(lambda x: sp.diff(L, x))
+    return Grad(L, M)
+
+
+def _flow38(S0, S1, D, sig, d_out, eta):
+    """The right-hand sides of Eq. 38: dS0/dt and dS1/dt."""
+    return -2 * eta / d_out * sig * D * _t(S1), -2 * eta / d_out * _t(S0) * sig * D
+
+
+def _d_dot(S0, S1, dS0, dS1):
+    """dD/dt for D = S0 S1 - T (T fixed), by the product rule."""
+    return S0 * dS1 + dS0 * S1
+
+
+def _d_flow_exact(S0, S1, D, sig, d_out, eta):
+    """dD/dt with Eq. 38 substituted: -(2 eta/d_out)(S0 S0^T Sigma D + Sigma D S1^T S1)."""
+    return -2 * eta / d_out * (S0 * _t(S0) * sig * D + sig * D * _t(S1) * S1)
+
+
+def _rate39(eta, h, d_out):
+    """The rate of Eq. 39, dD/dt = -(rate) Sigma D: 2 eta_0 h / d_out^2."""
+    return 2 * eta * h / d_out**2
+
+
+def _trace_hessian(S0, S1, sig, d_out):
+    """Tr[H] of L = (1/d_out) Tr[D^T Sigma D] in (S0, S1): 2 Tr[S0^T Sigma S0] + (2/d_out) Tr[Sigma] |S1|^2."""
+    return 2 * _tr(_quad(S0, sig, S0)) + 2 * _tr(sig) * _tr(_t(S1) * S1) / d_out
+
+
+def _h_dot(S0, S1, dS0, dS1):
+    """d/dt (|S0|^2/2 + |S1|^2/2) = Tr[S0^T dS0/dt] + Tr[S1^T dS1/dt]."""
+    return _tr(_t(S0) * dS0) + _tr(_t(S1) * dS1)
+
+
+def _h_dot_derived(T, D, sig, d_out, eta):
+    """The corrected right-hand side: -(4 eta_0/d_out) Tr[(T + D)^T Sigma D]."""
+    return -4 * eta / d_out * _tr(_quad(T + D, sig, D))
+
+
+def _h_coef(n0, n1, d_in, d_out):
+    """The coefficient Eq. 39 needs, h = d_out (|S0|^2/d_in + |S1|^2/d_out), from the squared norms n0, n1."""
+    return d_out * (n0 / d_in + n1 / d_out)
+
+
+#: generalisation losses in the statements: two-layer (simulated), one-layer d_out = 1 (Eq. 8), general d_out (Eq. 13)
+L_TWO = sp.Function(r"\mathcal{L}^{2\text{-layer}}_{\rm gen}")
+L_TANH = sp.Function(r"\mathcal{L}^{\tanh}_{\rm gen}")
+L_ONE = sp.Function(r"\mathcal{L}^{d_{\rm out}=1}_{\rm gen}")
+L_DOUT = sp.Function(r"\mathcal{L}^{d_{\rm out}}_{\rm gen}")
+
+
+def _eq40_forms(d0sq):
+    """Readings A, B of Eq. 40 and the corrected form (the order of ``experiments.eq40_predictions``)."""
+    etap = ETA0 / (2 * D_OUT**2)
+    one = L_ONE(etap, LAM, TIME)
+    return d0sq * one, d0sq * L_DOUT(etap, LAM, TIME), d0sq / D_OUT * one
+
+
+# --------------------------------------------------------------------------------------------------- statements
+
+
+def _st_eq38():
+    S0, S1, T, sig = _msym()
+    L, D = _loss(S0, S1, T, sig, D_OUT)
+    r0, r1 = _flow38(S0, S1, D, sig, D_OUT, ETA0)
+    return Conj(
+        sp.Eq(-ETA0 * _grad(L, S0), r0, evaluate=False),
+        sp.Eq(-ETA0 * _grad(L, S1), r1, evaluate=False),
+    )
+
+
+def _grad_syms():
+    """Matrix symbols for the gradients of L_tr in S0 and S1 (their values are claim eq38-gradient-flow)."""
+    return (
+        sp.MatrixSymbol(r"\nabla_{S^{(0)}}\mathcal{L}_{\rm tr}", D_IN, D_H),
+        sp.MatrixSymbol(r"\nabla_{S^{(1)}}\mathcal{L}_{\rm tr}", D_H, D_OUT),
+    )
+
+
+def _st_eq39_D():
+    S0, S1, _, sig = _msym()
+    D, D_dot = sp.MatrixSymbol("D", D_IN, D_OUT), sp.MatrixSymbol(r"\dot D", D_IN, D_OUT)
+    g0, g1 = _grad_syms()
+    flow = -ETA0 * _d_dot(S0, S1, g0, g1)  # dS/dt = -eta_0 grad_S L_tr, factored out of the product rule
+    approx = -_rate39(ETA0, sp.Rational(1, 2), D_OUT) * sig * D  # Eq. 39 at h = 1/2
+    return Conj(
+        sp.Eq(D_dot, flow, evaluate=False),
+        sp.Eq(flow, _d_flow_exact(S0, S1, D, sig, D_OUT, ETA0), evaluate=False),
+        sp.Eq(sp.Limit(_Norm(D_dot - approx) / _Norm(D_dot), D_H, sp.oo), 0, evaluate=False),
+    )
+
+
+def _st_eq39_h():
+    S0, S1, _, sig = _msym()
+    n = D_H * (D_IN + D_OUT)
+    trace_h = sp.Trace(sp.MatrixSymbol(r"\nabla^2_{\theta}\mathcal{L}_{\rm tr}", n, n))  # theta = (S0, S1)
+    return Conj(
+        sp.Eq(trace_h, _trace_hessian(S0, S1, sig, D_OUT), evaluate=False),
+        sp.Gt(trace_h / 2, sp.Mul(10, _Norm(S0) ** 2 / 2 + _Norm(S1) ** 2 / 2, evaluate=False), evaluate=False),
+    )
+
+
+def _st_eq39_hdot():
+    S0, S1, T, sig = _msym()
+    D = sp.MatrixSymbol("D", D_IN, D_OUT)
+    g0, g1 = _grad_syms()
+    # dS/dt = -eta_0 grad_S L_tr, factored out of the traces
+    return sp.Eq(-ETA0 * _h_dot(S0, S1, g0, g1), _h_dot_derived(T, D, sig, D_OUT, ETA0), evaluate=False)
+
+
+def _st_h0():
+    (S0, S1, _, sig), (S0t, S1t, _, _) = _msym("0"), _msym("t")
+    h0 = _h_coef(_Norm(S0) ** 2, _Norm(S1) ** 2, D_IN, D_OUT)
+    D, h, eta = sp.MatrixSymbol("D", D_IN, D_OUT), sp.Symbol("h"), sp.Symbol("eta", positive=True)
+    return Conj(
+        sp.Eq(h0, sp.Rational(1, 2), evaluate=False),
+        sp.Eq(_h_coef(_Norm(S0t) ** 2, _Norm(S1t) ** 2, D_IN, D_OUT), h0, evaluate=False),
+        sp.Eq(
+            sp.Subs(-_rate39(ETA0, h, D_OUT) * sig * D, h, sp.Rational(1, 2)),
+            sp.Subs(-2 * eta * sig * D, eta, ETA0 / (2 * D_OUT**2)),  # Eq. 4 at rate eta
+            evaluate=False,
+        ),
+    )
+
+
+def _st_eq40():
+    reading_a, reading_b, corrected = _eq40_forms(_Norm(sp.MatrixSymbol("D_0", D_IN, D_OUT)) ** 2)
+    sim_loss = L_TWO(TIME)
+    return Conj(
+        sp.Eq(sim_loss, corrected, evaluate=False),
+        sp.Ne(sim_loss, reading_a, evaluate=False),
+        sp.Ne(sim_loss, reading_b, evaluate=False),
+    )
+
+
+def _st_tanh():
+    return sp.Eq(L_TANH(TIME), _eq40_forms(D_OUT * L_TANH(0))[2], evaluate=False)
+
+
+def _st_any_lambda():
+    late, later = L_TWO(4000) / L_TWO(0), L_TWO(8000) / L_TWO(0)
+    return Conj(
+        sp.Eq(later, late, evaluate=False),
+        sp.Gt(later, (1 - 1 / LAM) / 2, evaluate=False),
+    )
 
 
 @claim(
     id="eq38-gradient-flow",
+    statement=_st_eq38,
     equations=(17, 37, 38),
     section=APP,
     uses=("eq1-loss-trace", "eq3-gradient"),
@@ -49,16 +241,13 @@ def _grad(L, M):
     variables={"S0": "d_in x d_h", "S1": "d_h x d_out", "Sigma": "symmetric"},
 )
 def _eq38():
-    eta = sp.Symbol("eta_0", positive=True)
+    eta = ETA0
     ok = True
     for shape in SHAPES:
         S0, S1, T, sig = _sym(*shape)
         L, D = _loss(S0, S1, T, sig, shape[2])
-        ok = ok and all(
-            is_zero(e)
-            for e in list(-eta * _grad(L, S0) + 2 * eta / shape[2] * sig * D * S1.T)
-            + list(-eta * _grad(L, S1) + 2 * eta / shape[2] * S0.T * sig * D)
-        )
+        r0, r1 = _flow38(S0, S1, D, sig, shape[2], eta)
+        ok = ok and all(is_zero(e) for e in list(-eta * _grad(L, S0) - r0) + list(-eta * _grad(L, S1) - r1))
     return Verdict(
         Status.PROVED if ok else Status.UNKNOWN,
         "-eta_0 grad of L = (1/d_out) Tr[D^T Sigma D], D = S0 S1 - T (Eq. 37 written with Sigma_tr as in Eq. 1), equals"
@@ -77,6 +266,7 @@ def _init(d_in, d_h, d_out, rng):
 
 @claim(
     id="eq39-D-flow",
+    statement=_st_eq39_D,
     equations=(18, 39),
     section=APP,
     uses=("eq38-gradient-flow",),
@@ -85,14 +275,14 @@ def _init(d_in, d_h, d_out, rng):
     variables={"d_h": ">> d_out", "h": "kept at its initial value h0 ~ 1/2"},
 )
 def _eq39_D():
-    eta = sp.Symbol("eta_0", positive=True)
+    eta = ETA0
     exact_ok = True
     for shape in SHAPES:
         S0, S1, T, sig = _sym(*shape)
         L, D = _loss(S0, S1, T, sig, shape[2])
         dS0, dS1 = -eta * _grad(L, S0), -eta * _grad(L, S1)
-        dD = S0 * dS1 + dS0 * S1
-        exact = -2 * eta / shape[2] * (S0 * S0.T * sig * D + sig * D * S1.T * S1)
+        dD = _d_dot(S0, S1, dS0, dS1)
+        exact = _d_flow_exact(S0, S1, D, sig, shape[2], eta)
         exact_ok = exact_ok and all(is_zero(e) for e in list(dD - exact))
     # size of the approximation at the paper's Fig. 5 sizes (1000-d_h-5, lam = 0.5), at initialisation
     rng = np.random.default_rng(39)
@@ -124,6 +314,7 @@ def _eq39_D():
 
 @claim(
     id="eq39-h-hessian",
+    statement=_st_eq39_h,
     equations=(18, 39),
     section=APP,
     uses=("eq38-gradient-flow",),
@@ -138,7 +329,7 @@ def _eq39_h():
         L, _ = _loss(S0, S1, T, sig, shape[2])
         params = list(S0) + list(S1)
         trace_h = sum(sp.diff(L, p, 2) for p in params)
-        formula = 2 * (S0.T * sig * S0).trace() + 2 * sig.trace() * (S1.T * S1).trace() / shape[2]
+        formula = _trace_hessian(S0, S1, sig, shape[2])
         ok = ok and is_zero(sp.expand(trace_h - formula))
     rng = np.random.default_rng(139)
     d_in, d_h, d_out = 1000, 200, 5
@@ -162,6 +353,7 @@ def _eq39_h():
 
 @claim(
     id="eq39-h-dot",
+    statement=_st_eq39_hdot,
     equations=(18, 39),
     section=APP,
     uses=("eq38-gradient-flow",),
@@ -170,14 +362,14 @@ def _eq39_h():
     variables={"h": "|S0|^2/2 + |S1|^2/2"},
 )
 def _eq39_hdot():
-    eta = sp.Symbol("eta_0", positive=True)
+    eta = ETA0
     ok, ratios = True, []
     for shape in SHAPES:
         S0, S1, T, sig = _sym(*shape)
         L, D = _loss(S0, S1, T, sig, shape[2])
         dS0, dS1 = -eta * _grad(L, S0), -eta * _grad(L, S1)
-        h_dot = (S0.T * dS0).trace() + (S1.T * dS1).trace()  # d/dt of |S0|^2/2 + |S1|^2/2
-        derived = -4 * eta / shape[2] * ((T + D).T * sig * D).trace()
+        h_dot = _h_dot(S0, S1, dS0, dS1)  # d/dt of |S0|^2/2 + |S1|^2/2
+        derived = _h_dot_derived(T, D, sig, shape[2], eta)
         ok = ok and is_zero(sp.expand(h_dot - derived))
         if shape[2] == 1:  # the printed form is a scalar only for d_out = 1: compare it there
             printed = -8 * eta * ((T + D).T * sig * D)[0, 0]
@@ -195,6 +387,7 @@ def _eq39_hdot():
 
 @claim(
     id="text-h0-half",
+    statement=_st_h0,
     equations=(18, 19, 39, 40),
     section=SEC,
     uses=("eq39-D-flow",),
@@ -209,7 +402,7 @@ def _h0():
         vals = []
         for _ in range(5):
             S0, S1, _ = _init(d_in, d_h, d_out, rng)
-            vals.append(d_out * (np.sum(S0**2) / d_in + np.sum(S1**2) / d_out))
+            vals.append(_h_coef(np.sum(S0**2), np.sum(S1**2), d_in, d_out))
         rows.append((d_h, float(np.mean(vals)), float(np.std(vals))))
     # constant-h limit: track h during GD (Eq. 38, Gram form) on 300-150-5, lam = 0.5, eta_0 = 0.01
     d_in, d_h, d_out, eta_ = 300, 150, 5, 0.01
@@ -217,7 +410,7 @@ def _h0():
     S0, S1, T = _init(d_in, d_h, d_out, rng)
 
     def h_of():
-        return d_out * (np.sum(S0**2) / d_in + np.sum(S1**2) / d_out)
+        return _h_coef(np.sum(S0**2), np.sum(S1**2), d_in, d_out)
 
     h_start, loss_start = h_of(), np.sum((S0 @ S1 - T) ** 2)
     for _ in range(5000):
@@ -228,7 +421,7 @@ def _h0():
     ok = all(abs(m - 0.5) < 0.05 for _, m, _ in rows) and drift < 0.05 and decay < 0.5
     # -2 eta (h0/d_out^2) Sigma D with h0 = 1/2 is -2 (eta/(2 d_out^2)) Sigma D: the one-layer d_out = 1 flow (Eq. 4)
     eta, d = sp.symbols("eta_0 d_out", positive=True)
-    rate_ok = is_zero(2 * eta * sp.Rational(1, 2) / d**2 - 2 * (eta / (2 * d**2)))
+    rate_ok = is_zero(_rate39(eta, sp.Rational(1, 2), d) - 2 * (eta / (2 * d**2)))
     return Verdict(
         Status.CONFIRMED if ok and rate_ok else Status.UNKNOWN,
         "the coefficient of Eq. 39, h = d_out(|S0|^2/d_in + |S1|^2/d_out), at initialisation (5 draws, d_in=1000,"
@@ -242,6 +435,7 @@ def _h0():
 
 @claim(
     id="eq40-two-layer-losses",
+    statement=_st_eq40,
     equations=(19, 40),
     section=SEC,
     uses=("text-h0-half", "eq13-loss-rescaling"),
@@ -292,6 +486,7 @@ def _eq40():
 
 @claim(
     id="text-tanh",
+    statement=_st_tanh,
     equations=(19,),
     section="4.2 Non-linear activations",
     uses=("eq40-two-layer-losses",),
@@ -326,6 +521,7 @@ def _tanh():
 
 @claim(
     id="text-two-layer-any-lambda",
+    statement=_st_any_lambda,
     equations=(19,),
     section=SEC,
     uses=("eq40-two-layer-losses", "text-loss-limits"),
