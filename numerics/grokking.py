@@ -3,8 +3,11 @@
 With the accuracy an explicit function of the loss (Eq. 10), accuracy ``level`` is reached when the loss
 falls to ``L* = eps / (2 erfinv(level)^2)`` (``eps / 4`` for the paper's Erf(sqrt 2)).  Both losses of
 Eq. (8) decrease monotonically in ``t`` (their derivatives are ``-4 eta E[nu^2 e^{-s nu}]`` and
-``-4 eta L_tr``), so each crossing time is unique; it is found by a bracketing root finder on
-``log L(t) - log L*`` and the residual is checked before it is returned.
+``-4 eta L_tr``), so each crossing time is unique.  For ``gamma = 0`` under gradient flow it is found by Halley steps
+on ``log L - log L*`` with the closed forms of the losses and of their derivatives (``dL_gen/dt = -(4 eta/d_out) L_tr``,
+Eq. 21), from a float64 seed (:mod:`numerics._flow_roots`); otherwise (weight decay, discrete GD) by a bracketing root
+finder on the quadratures (:func:`crossing_time`).  Either way the residual is checked before a time is returned
+(:class:`RootFindingError`, defined in :mod:`numerics._errors` and re-exported here).
 """
 
 from __future__ import annotations
@@ -15,17 +18,16 @@ from dataclasses import dataclass
 import mpmath
 from mpmath import mp
 
-from . import losses
+from . import losses, mp_law
+from ._errors import RootFindingError
+from ._flow_roots import flow_crossing
 from ._validate import positive
 from .accuracy import level_value, loss_at_accuracy
+from .fast import grokking_time_point
 
-__all__ = ["GrokkingTime", "crossing_time", "grokking_time"]
+__all__ = ["GrokkingTime", "RootFindingError", "crossing_time", "grokking_time"]
 
 _MAX_DOUBLINGS = 400
-
-
-class RootFindingError(RuntimeError):
-    """A root finder returned a point whose residual or bracket check failed."""
 
 
 @dataclass(frozen=True)
@@ -116,39 +118,60 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
             f" grokking_time with dynamics='gd' needs eta <= d_out/(2 (lam_+ + gamma/2))"
         )
     lev = level_value(level)
+    caller_prec = mp.prec
     with mp.workprec(mp.prec + 20):
         thr = loss_at_accuracy(level, eps, d_out=d_out)
-        t0 = d_out / (4 * eta)
-
-        def loss(train):
-            if gamma == 0 and dynamics == "flow":  # Eq. (9) and the Marcum-Q form of numerics.marcum
-                closed = losses._closed_train if train else losses._closed_gen
-                return lambda t: closed(t, lam, eta, d_out)
-            return lambda t: losses._quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
-
-        kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
-        # float64 gradient-flow estimates (~1e-14 relative) seed a tight, verified bracket; for GD they are within
-        # ~0.2 % (claim text-gradient-flow), inside the widest trial bracket of _bracket_near
-        from .fast import grokking_time_point
-
-        est = grokking_time_point(
-            float(lam),
-            eta=float(eta),
-            eps=float(eps),
-            d_out=d_out,
-            gamma=float(gamma),
-            level=None if level is None else float(lev),
-        )
-        guesses = tuple(float(e) if e == e else None for e in est[:2])
-        t_tr = crossing_time(
-            loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0, guess=guesses[0]
-        )
-        t_gen = crossing_time(
-            loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0, guess=guesses[1]
-        )
+        if gamma == 0 and dynamics == "flow":
+            t_tr, t_gen = _flow_times(lam, eta, d_out, thr, caller_prec)
+        else:
+            t_tr, t_gen = _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr)
         delta = None if t_tr is None or t_gen is None else t_gen - t_tr
 
     def rnd(x):  # round to the caller's precision
         return None if x is None else +x
 
     return GrokkingTime(rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps, d_out, gamma, dynamics)
+
+
+def _flow_times(lam, eta, d_out, thr, caller_prec):
+    """``(t_train, t_gen)`` for ``gamma = 0`` under gradient flow: Halley steps on the closed forms of ``d_out L`` as
+    functions of ``s = 4 eta t / d_out`` (:mod:`numerics._flow_roots`, which uses ``dL_gen/dt = -(4 eta / d_out) L_tr``,
+    Eq. 21), seeded in float64, residual-checked.  ``L(0) = 1 / d_out`` for both losses and ``L_gen(inf)`` is the
+    atom ``(1 - 1/lam)^+ / d_out``."""
+    y = d_out * thr
+    if y >= 1:
+        return mpmath.mpf(0), mpmath.mpf(0)
+    scale = d_out / (4 * eta)
+    t_tr = flow_crossing(lam, y, train=True, caller_prec=caller_prec) * scale
+    if mp_law.atom(lam) >= y:
+        return t_tr, None
+    return t_tr, flow_crossing(lam, y, train=False, caller_prec=caller_prec) * scale
+
+
+def _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr):
+    """``(t_train, t_gen)`` by :func:`crossing_time` on the exact losses (quadrature for ``gamma > 0`` or GD; the
+    closed forms for ``gamma = 0`` under gradient flow), each seeded by the float64 path of :mod:`numerics.fast`.
+    Called at the working precision (caller's + 20 bits)."""
+    t0 = d_out / (4 * eta)
+
+    def loss(train):
+        if gamma == 0 and dynamics == "flow":  # Eq. (9) and the Marcum-Q form of numerics.marcum
+            closed = losses._closed_train if train else losses._closed_gen
+            return lambda t: closed(t, lam, eta, d_out)
+        return lambda t: losses._quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
+
+    kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
+    # float64 gradient-flow estimates (~1e-14 relative) seed a tight, verified bracket; for GD they are within
+    # ~0.2 % (claim text-gradient-flow), inside the widest trial bracket of _bracket_near
+    est = grokking_time_point(
+        float(lam),
+        eta=float(eta),
+        eps=float(eps),
+        d_out=d_out,
+        gamma=float(gamma),
+        level=None if level is None else float(lev),
+    )
+    guesses = tuple(float(e) if e == e else None for e in est[:2])
+    t_tr = crossing_time(loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0, guess=guesses[0])
+    t_gen = crossing_time(loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0, guess=guesses[1])
+    return t_tr, t_gen
