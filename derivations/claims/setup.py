@@ -611,7 +611,8 @@ def _eigvec_space():
     fourth = float((v**4).mean())
     second_uniform, fourth_uniform = _sphere_moments(d_in)
     uniform_ok = np.all(np.abs(first - second_uniform) < 0.015) and abs(fourth - fourth_uniform) < 0.005
-    refuted = dim == d_in and dim != d_out
+    # refuted only with the corrected statement supported too (a refutation carries a checked correction)
+    refuted = dim == d_in and dim != d_out and bool(uniform_ok)
     detail = (
         f"Sigma_tr is d_in x d_in: a sampled Sigma_tr (d_in={d_in}, N_tr={n_tr}, d_out={d_out}) has"
         f" eigenvectors of length {dim} (numpy eigh), not d_out={d_out}; Sigma_tr does not depend on d_out at"
