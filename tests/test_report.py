@@ -473,6 +473,9 @@ def test_real_audit_compiles_with_every_claim_and_erratum(tmp_path, monkeypatch,
     pdf, tex = tmp_path / "audit.pdf", (tmp_path / "audit.tex").read_text()
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
     assert sorted(re.findall(r"\\label\{claim:([^}]*)\}", tex)) == sorted(audit_cache.CLAIMS)
+    assert "no symbolic statement attached" not in tex and "statement() raised" not in tex
+    # a checked formula, typeset as mathematics, in every entry (a text row would mean a missing or unsafe one)
+    assert tex.count(r"\auditmath{As checked}") >= len(audit_cache.CLAIMS) and r"\auditrow{As checked}" not in tex
     errata = _section(tex, "Errata")
     refuted = [r for r in results if r.status == "refuted"]
     assert len(refuted) >= 10

@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from derivations import all_claims
+from report.texsafe import safe_math
 
 CLAIMS = all_claims()
 
@@ -43,3 +44,12 @@ def test_statement_prints_without_raw_names(cid):
     tex = sp.latex(c.statement())
     for bad in (r"\dim(\text{", "D^T x", "x_{1 11}", "x1_11", r"\text{eigenvectors"):
         assert bad not in tex, f"{cid}: statement prints {bad!r}: {tex[:200]}"
+
+
+@pytest.mark.parametrize("cid", list(CLAIMS))
+def test_statement_is_typeset_as_math_in_the_report(cid):
+    """The report shows the statement as a formula only if the validator accepts its LaTeX (else verbatim text)."""
+    c = CLAIMS[cid]
+    if c.statement is None:
+        pytest.fail(f"{cid} has no statement")
+    assert safe_math(sp.latex(c.statement())), f"{cid}: its LaTeX would fall back to verbatim text"
