@@ -17,6 +17,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .claim import Claim, Verdict
@@ -65,6 +66,12 @@ def _run_by_id(cid: str) -> tuple[Verdict | None, float, str | None]:
     """Worker side: run claim ``cid`` and return what pickles (claims hold lambdas, so only the outcome travels)."""
     r = run_claim(all_claims()[cid])
     return r.verdict, r.seconds, r.error
+
+
+def _init_worker() -> None:
+    """One BLAS thread per worker: the pool already fills the CPUs, and multithreaded BLAS competing with the other
+    workers runs several times slower (a 1000 x 1000 ``eigvalsh`` took 0.4-0.6 s instead of 0.12 s)."""
+    threadpool_limits(limits=1)
 
 
 def default_workers() -> int:
@@ -118,7 +125,7 @@ def run(ids=None, *, progress: bool | None = None, workers: int | None = None) -
     done: dict[str, Result] = {}
     order = sorted(claims, key=lambda cid: -claims[cid].cost)
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         futures = {pool.submit(_run_by_id, cid): cid for cid in order}
         with tqdm(total=len(futures), desc="auditing", unit="claim", disable=not show, leave=False) as bar:
             for fut in as_completed(futures):
