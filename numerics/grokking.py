@@ -5,9 +5,11 @@ falls to ``L* = eps / (2 erfinv(level)^2)`` (``eps / 4`` for the paper's Erf(sqr
 Eq. (8) decrease monotonically in ``t`` (their derivatives are ``-4 eta E[nu^2 e^{-s nu}]`` and
 ``-4 eta L_tr``), so each crossing time is unique.  For ``gamma = 0`` under gradient flow it is found by Halley steps
 on ``log L - log L*`` with the closed forms of the losses and of their derivatives (``dL_gen/dt = -(4 eta/d_out) L_tr``,
-Eq. 21), from a float64 seed (:mod:`numerics._flow_roots`); otherwise (weight decay, discrete GD) by a bracketing root
-finder on the quadratures (:func:`crossing_time`).  Either way the residual is checked before a time is returned
-(:class:`RootFindingError`, defined in :mod:`numerics._errors` and re-exported here).
+Eq. 21), from a float64 seed (:mod:`numerics._flow_roots`); otherwise (weight decay, discrete GD) by Halley steps on
+the logarithm of the decaying part of the loss, whose two exact ``t``-derivatives are MP expectations like the loss
+itself (:mod:`numerics._mode_quad`), from the same float64 seed.  Either way the residual is checked before a time is
+returned (:class:`RootFindingError`, defined in :mod:`numerics._errors` and re-exported here).  The bracketing root
+finder on ``mpmath.quad`` (:func:`crossing_time`) remains the fallback.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import mpmath
 from mpmath import mp
 
-from . import losses, mp_law
+from . import _mode_quad, losses, mp_law
 from ._errors import RootFindingError
 from ._flow_roots import flow_crossing
 from ._validate import positive
@@ -124,7 +126,7 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
         if gamma == 0 and dynamics == "flow":
             t_tr, t_gen = _flow_times(lam, eta, d_out, thr, caller_prec)
         else:
-            t_tr, t_gen = _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr)
+            t_tr, t_gen = _decay_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr, caller_prec)
         delta = None if t_tr is None or t_gen is None else t_gen - t_tr
 
     def rnd(x):  # round to the caller's precision
@@ -148,6 +150,41 @@ def _flow_times(lam, eta, d_out, thr, caller_prec):
     return t_tr, flow_crossing(lam, y, train=False, caller_prec=caller_prec) * scale
 
 
+def _float_seeds(lam, eta, eps, level, lev, d_out, gamma):
+    """Float64 gradient-flow estimates of ``(t_train, t_gen)`` (``None`` where NaN), :mod:`numerics.fast`."""
+    est = grokking_time_point(
+        float(lam),
+        eta=float(eta),
+        eps=float(eps),
+        d_out=d_out,
+        gamma=float(gamma),
+        level=None if level is None else float(lev),
+    )
+    return tuple(float(e) if e == e else None for e in est[:2])
+
+
+def _decay_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr, caller_prec):
+    """``(t_train, t_gen)`` with weight decay or under GD: Halley steps on the decaying part of the losses and its two
+    exact ``t``-derivatives (MP expectations by the fixed-point quadrature of :mod:`numerics._mode_quad`), seeded by
+    the float64 gradient-flow path of :mod:`numerics.fast`, residual-checked.  ``L(0) = 1/d_out`` and the plateau
+    (closed form) decide ``0`` and ``None`` first, as in :func:`crossing_time`.  Falls back to
+    :func:`_bracketed_times` where that quadrature does not apply.  Called at the working precision."""
+    guesses = _float_seeds(lam, eta, eps, level, lev, d_out, gamma)
+    y = d_out * thr
+    out = []
+    try:
+        for train, guess in zip((True, False), guesses, strict=True):
+            if y >= 1:  # d_out L(0) = E[q] = 1 for both losses
+                out.append(mpmath.mpf(0))
+            elif _mode_quad.plateau(lam, gamma / 2, train) >= y:
+                out.append(None)
+            else:
+                out.append(_mode_quad.crossing(lam, eta, d_out, gamma, dynamics, train, y, guess, caller_prec))
+    except _mode_quad.QuadratureError:
+        return _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr)
+    return tuple(out)
+
+
 def _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr):
     """``(t_train, t_gen)`` by :func:`crossing_time` on the exact losses (quadrature for ``gamma > 0`` or GD; the
     closed forms for ``gamma = 0`` under gradient flow), each seeded by the float64 path of :mod:`numerics.fast`.
@@ -163,15 +200,7 @@ def _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr):
     kw = {"d_out": d_out, "gamma": gamma, "eta": eta}
     # float64 gradient-flow estimates (~1e-14 relative) seed a tight, verified bracket; for GD they are within
     # ~0.2 % (claim text-gradient-flow), inside the widest trial bracket of _bracket_near
-    est = grokking_time_point(
-        float(lam),
-        eta=float(eta),
-        eps=float(eps),
-        d_out=d_out,
-        gamma=float(gamma),
-        level=None if level is None else float(lev),
-    )
-    guesses = tuple(float(e) if e == e else None for e in est[:2])
+    guesses = _float_seeds(lam, eta, eps, level, lev, d_out, gamma)
     t_tr = crossing_time(loss(True), thr, limit=losses.loss_limit(lam, which="train", **kw), t0=t0, guess=guesses[0])
     t_gen = crossing_time(loss(False), thr, limit=losses.loss_limit(lam, which="gen", **kw), t0=t0, guess=guesses[1])
     return t_tr, t_gen

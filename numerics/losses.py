@@ -16,8 +16,9 @@ with ``q = nu`` (train) or ``1`` (gen) and the decay ``c(nu) = exp(-(2 eta/d_out
 Fast path: for ``gamma = 0`` under gradient flow the train loss has the closed form of Eq. (9) (proved in
 :mod:`derivations.claims.mp_limit`) and the generalisation loss the Marcum-Q closed form of :mod:`numerics.marcum`
 (which the paper did not find; quadrature again at very late times, where it is cheaper); everything else is
-evaluated by quadrature of the MP law, atom included
-(:func:`train_loss_quad`, :func:`gen_loss_quad` force the quadrature).
+evaluated by quadrature of the MP law, atom included: the plateau in closed form (:func:`loss_limit`) plus the
+decaying part by the fixed-point Clenshaw–Curtis quadrature of :mod:`numerics._mode_quad` (``mpmath.quad`` where that
+does not apply; :func:`train_loss_quad`, :func:`gen_loss_quad` force ``mpmath.quad`` of the whole loss).
 All results are correct to the working precision of ``mpmath.mp`` (computed with 20 guard bits).
 """
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
-from . import marcum, mp_law
+from . import _mode_quad, marcum, mp_law
 from ._validate import nonnegative, output_dim, positive, real, stable_step
 
 __all__ = ["DYNAMICS", "gen_loss", "gen_loss_quad", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
@@ -93,6 +94,16 @@ def _closed_gen(t, lam, eta, d_out):
     return marcum.gen_loss_closed(s, lam) / d_out
 
 
+def _decay_loss(t, lam, eta, d_out, gamma, dynamics, train):
+    """``L`` for weight decay or GD: the fixed-point Clenshaw–Curtis quadrature of :mod:`numerics._mode_quad` (closed
+    plateau plus the decaying part, no cancellation), or :func:`_quad_loss` where that does not apply (GD with a
+    negative mode factor, no convergence)."""
+    try:
+        return _mode_quad.loss(t, lam, eta, d_out, gamma, dynamics, train)
+    except _mode_quad.QuadratureError:
+        return _quad_loss(t, lam, eta, d_out, gamma, dynamics, train)
+
+
 def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
     m = _mode_loss(t, eta, d_out, gamma, dynamics)
     scale = 4 * eta * t / d_out
@@ -113,7 +124,7 @@ def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
         if gamma == 0 and dynamics == "flow":
             v = _closed_train(t, lam, eta, d_out)
         else:
-            v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=True)
+            v = _decay_loss(t, lam, eta, d_out, gamma, dynamics, train=True)
     return +v
 
 
@@ -137,7 +148,7 @@ def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
         if gamma == 0 and dynamics == "flow":
             v = _closed_gen(t, lam, eta, d_out)
         else:
-            v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
+            v = _decay_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
     return +v
 
 
@@ -152,22 +163,15 @@ def gen_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
 def loss_limit(lam, *, which="gen", d_out=1, gamma=0, eta=0.01):
     """``lim_{t -> inf}`` of the train (``which="train"``) or gen loss, for either dynamics.
 
-    ``(1/(2 d_out)) E[q(nu) ((gamma/2)/(nu + gamma/2))^2]`` for ``gamma > 0``; for ``gamma = 0`` the train loss tends
-    to 0 and the gen loss to the atom ``(1 - 1/lam)^+ / d_out``.
+    ``(1/(2 d_out)) E[q(nu) ((gamma/2)/(nu + gamma/2))^2]`` for ``gamma > 0``, in closed form from the Stieltjes
+    transform of the MP law (:func:`numerics.mp_law.resolvent`); for ``gamma = 0`` the train loss tends to 0 and the
+    gen loss to the atom ``(1 - 1/lam)^+ / d_out``.
     """
     lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, "flow")
     if which not in ("train", "gen"):
         raise ValueError(f"which must be 'train' or 'gen', got {which!r}")
     with mp.workprec(mp.prec + 20):
-        if gamma == 0:
-            v = mpmath.mpf(0) if which == "train" else mp_law.atom(lam) / d_out
-        else:
-
-            def f(nu):
-                r = (gamma / 2) / (nu + gamma / 2)
-                return (nu if which == "train" else 1) * r * r / 2
-
-            v = mp_law.expect(f, lam) / d_out
+        v = _mode_quad.plateau(lam, gamma / 2, which == "train") / d_out
     return +v
 
 

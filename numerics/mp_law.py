@@ -23,7 +23,7 @@ from mpmath import mp
 from ._validate import positive
 from .quadrature import quad_relative
 
-__all__ = ["atom", "density", "edges", "expect", "moment"]
+__all__ = ["atom", "density", "edges", "expect", "moment", "resolvent"]
 
 
 def edges(lam):
@@ -110,3 +110,26 @@ def expect(f: Callable, lam, *, scale=None, error: bool = False):
     if a:
         value += a * f(mpmath.mpf(0))
     return (value, err) if error else value
+
+
+def resolvent(x, lam):
+    """``(E[1/(nu + x)], E[1/(nu + x)^2], E[nu/(nu + x)^2])`` under Eq. (6), atom included, in closed form (``x > 0``).
+
+    The Stieltjes transform ``m = E[1/(nu + x)]`` of the MP law solves ``lam x m^2 + (x + 1 - lam) m - 1 = 0``
+    (positive root); differentiating in ``x`` gives ``E[1/(nu + x)^2] = -dm/dx = m (1 + lam m) / S`` with
+    ``S = sqrt(b^2 + 4 lam x)``, ``b = x + 1 - lam``, and ``E[nu/(nu + x)^2] = m - x E[1/(nu + x)^2] = m K / (2 S)``
+    with ``K = S + c``, ``c = 1 - lam - x`` (``= 4x / (S - c)`` when ``c < 0``, since ``S^2 - c^2 = 4x``).  Each form
+    is chosen so that nothing cancels: ``m = 2 / (b + S)`` for ``b >= 0``, ``(S - b) / (2 lam x)`` otherwise (where the
+    atom's ``(1 - 1/lam)/x`` dominates).  Evaluated with 10 guard bits.
+    """
+    lam = positive("lam", lam)
+    x = positive("x", x)
+    with mp.workprec(mp.prec + 10):
+        b = x + 1 - lam
+        s = mpmath.sqrt(b * b + 4 * lam * x)
+        m = 2 / (b + s) if b >= 0 else (s - b) / (2 * lam * x)
+        m2 = m * (1 + lam * m) / s
+        c = 1 - lam - x
+        k = s + c if c >= 0 else 4 * x / (s - c)
+        m_nu = m * k / (2 * s)
+    return +m, +m2, +m_nu

@@ -1,9 +1,11 @@
-"""numerics.grokking_time (Halley steps on the closed forms, gamma = 0 flow) against an independent reference.
+"""numerics.grokking_time against an independent reference: Halley steps on the closed forms (gamma = 0 flow,
+numerics._flow_roots) and on the fixed-point quadrature of the decaying part (weight decay, discrete GD,
+numerics._mode_quad), and the losses and plateaus that quadrature and its closed forms give.
 
-The reference is written out here: the losses of Eqs. (8), (13), (15) as ``mpmath.quad`` of the Marchenko-Pastur
-law of Eq. (6) (substitution ``nu = lam_- + w^2``, which removes the ``nu^-1/2`` edge of ``lam = 1``), and the
-crossing time by ``mpmath.findroot`` at 25 digits, started from a bracket whose end signs it checks itself.  No timing
-asserts here: ``benchmarks/bench_grokking_time.py`` measures the speed.
+The reference is written out here: the losses of Eqs. (8), (13), (15) (and their GD form, mode factor ``a(nu)^t``) as
+``mpmath.quad`` of the Marchenko-Pastur law of Eq. (6) (substitution ``nu = lam_- + w^2``, which removes the
+``nu^-1/2`` edge of ``lam = 1``), and the crossing time by ``mpmath.findroot`` at 25 digits, started from a bracket
+whose end signs it checks itself.  No timing asserts here: ``benchmarks/bench_grokking_time.py`` measures the speed.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import pytest
 from mpmath import mp
 
 import numerics
-from numerics import _errors, _flow_roots, grokking
+from numerics import _errors, _flow_roots, _mode_quad, grokking
 
 REF_DPS = 25
 DIGITS = 18
 
 
-def _ref_loss(t, lam, eta, d_out, gamma, train):
+def _ref_loss(t, lam, eta, d_out, gamma, train, dynamics="flow"):
     """``L(t)`` by quadrature of Eq. (6): ``(1/(2 d_out)) E[q (c^2 + r^2)]`` (module doc of numerics.losses), atom
-    included; ``c = exp(-(2 eta/d_out)(nu + gamma/2) t)``, ``r = (c nu + gamma/2)/(nu + gamma/2)``; ``t = inf``
-    gives the plateau."""
+    included; ``c = exp(-(2 eta/d_out)(nu + gamma/2) t)`` (flow) or ``(1 - (2 eta/d_out)(nu + gamma/2))^t`` (GD, the
+    discrete update of Eq. 3 continued to real t), ``r = (c nu + gamma/2)/(nu + gamma/2)``; ``t = inf`` gives the
+    plateau."""
     lam, t = mpmath.mpf(lam), mpmath.mpf(t)
     r = mpmath.sqrt(lam)
     lo, hi = (1 - r) ** 2, (1 + r) ** 2
@@ -36,7 +39,10 @@ def _ref_loss(t, lam, eta, d_out, gamma, train):
 
     def mode(nu):
         rate = k * (nu + g2)  # 0 for the atom without weight decay: it never decays
-        c = (0 if rate else 1) if t == mpmath.inf else mpmath.exp(-rate * t)
+        if t == mpmath.inf:
+            c = 0 if rate else 1
+        else:
+            c = mpmath.exp(-rate * t) if dynamics == "flow" else (1 - rate) ** t
         if gamma == 0:
             return c * c
         rr = (c * nu + g2) / (nu + g2)
@@ -48,7 +54,7 @@ def _ref_loss(t, lam, eta, d_out, gamma, train):
 
     s = 4 * mpmath.mpf(eta) * t / d_out
     top = mpmath.sqrt(hi - lo)
-    fine = [] if t == mpmath.inf else [mpmath.sqrt(c / s) for c in (1, 4, 16, 64) if c / s < top**2]
+    fine = [] if t in (0, mpmath.inf) else [mpmath.sqrt(c / s) for c in (1, 4, 16, 64) if c / s < top**2]
     pts = [mpmath.mpf(0), *fine, top]
     v = mp.quad(integrand, pts)
     if not train and lam > 1:
@@ -150,3 +156,88 @@ def test_root_finding_error_has_one_home():
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert "grokking" not in imported  # no import cycle accuracy <-> grokking
+
+
+DECAY_CASES = [  # lam, eta, eps, d_out, level, gamma, dynamics: weight decay and discrete GD (numerics._mode_quad)
+    (0.7, 0.01, 1e-3, 1, None, 0.0078, "flow"),  # gamma = 0.99 gamma_c: L_gen crosses just above its plateau
+    (1.5, 0.02, 0.3, 2, 0.95, 1e-3, "flow"),  # lam > 1: the atom decays too; d_out = 2, level 0.95
+    (0.5, 0.01, 1e-3, 1, None, 0, "gd"),
+    (0.9, 0.02, 1e-4, 3, None, 2e-4, "gd"),
+]
+
+
+@pytest.mark.parametrize("lam, eta, eps, d_out, level, gamma, dynamics", DECAY_CASES)
+def test_decay_grokking_time_matches_quadrature_reference(lam, eta, eps, d_out, level, gamma, dynamics):
+    """Halley steps on the fixed-point quadrature against mpmath.quad + findroot at 25 digits, to 18 digits."""
+    with mp.workdps(20):
+        g = numerics.grokking_time(lam, eta=eta, eps=eps, d_out=d_out, level=level, gamma=gamma, dynamics=dynamics)
+    with mp.workdps(REF_DPS):
+        thr = _ref_threshold(level, eps, d_out)
+        for train, got in ((True, g.t_train), (False, g.t_gen)):
+            assert got is not None and got > 0
+            ref = _ref_crossing(lambda t, tr=train: _ref_loss(t, lam, eta, d_out, gamma, tr, dynamics), thr, got)
+            assert abs(got / ref - 1) < mpmath.mpf(10) ** -DIGITS, (train, got, ref)
+
+
+@pytest.mark.parametrize("lam", [0.3, 0.99, 1.0, 1.7])
+@pytest.mark.parametrize("gamma", [1e-6, 0.03])
+def test_plateau_closed_form_matches_quadrature(lam, gamma):
+    """numerics.loss_limit (Stieltjes transform of the MP law, numerics.mp_law.resolvent) against mpmath.quad."""
+    with mp.workdps(30):
+        for which in ("train", "gen"):
+            got = numerics.loss_limit(lam, which=which, d_out=3, gamma=gamma)
+            with mp.workdps(40):
+                ref = _ref_loss(mpmath.inf, lam, 0.01, 3, gamma, which == "train")
+            assert abs(got / ref - 1) < mpmath.mpf(10) ** -28, (which, got, ref)
+
+
+LOSS_POINTS = [  # t, lam, eta, d_out, gamma, dynamics
+    (0, 0.4, 0.01, 2, 1e-4, "flow"),
+    (63.8, 0.57, 0.01, 1, 6.6e-4, "flow"),
+    (7000, 0.7, 0.01, 1, 0.0078, "flow"),
+    (2.5, 1.0, 0.19, 1, 2, "flow"),  # lam = 1: lam_- = 0; eta near the stability bound
+    (300, 1.0, 0.01, 1, 1e-3, "flow"),
+    (800, 1.4, 0.01, 1, 1e-40, "flow"),  # vanishing weight decay: the gamma = 0 loss
+    (26891.9, 0.17, 0.01, 1, 1.2e-5, "flow"),  # on the plateau
+    (20000, 0.9, 0.01, 1, 0, "gd"),
+    (3000, 1.3, 0.01, 3, 1e-3, "gd"),
+    (40, 0.5, 0.3, 1, 0, "gd"),  # negative mode factors 1 - 2 eta nu: mpmath.quad fallback
+]
+
+
+@pytest.mark.parametrize("t, lam, eta, d_out, gamma, dynamics", LOSS_POINTS)
+def test_decay_losses_match_quadrature(t, lam, eta, d_out, gamma, dynamics):
+    """train_loss / gen_loss (fixed-point Clenshaw-Curtis plus closed plateau) against mpmath.quad at 45 digits."""
+    for dps in (20, 30):
+        with mp.workdps(dps):
+            got = [
+                fn(t, lam, eta=eta, d_out=d_out, gamma=gamma, dynamics=dynamics)
+                for fn in (numerics.train_loss, numerics.gen_loss)
+            ]
+        with mp.workdps(45):
+            for train, v in zip((True, False), got, strict=True):
+                ref = _ref_loss(t, lam, eta, d_out, gamma, train, dynamics)
+                assert abs(v / ref - 1) < mpmath.mpf(10) ** (2 - dps), (dps, train, v, ref)
+
+
+def test_decay_crossing_derivatives_and_fallback(monkeypatch):
+    """The two t-derivatives of the decaying part agree with finite differences of its value; a failing quadrature
+    falls back to the bracketing root finder on mpmath.quad (same result)."""
+    with mp.workdps(30):
+        lam, eta, gamma = mpmath.mpf(0.6), mpmath.mpf(0.01), mpmath.mpf(3e-3)
+        for dynamics in ("flow", "gd"):
+            f = _mode_quad.ModeLoss(lam, eta, 1, gamma, dynamics, False, t_hint=900, rel="dec")
+            h = mpmath.mpf(10) ** -6
+            d, d1, d2 = f(900)
+            lo, hi = f(900 - h)[0], f(900 + h)[0]
+            assert abs((hi - lo) / (2 * h) / d1 - 1) < 1e-10
+            assert abs((hi - 2 * d + lo) / h**2 / d2 - 1) < 1e-5
+    with mp.workdps(15):
+        fast = numerics.grokking_time(0.6, gamma=3e-3)
+
+        def fail(*args, **kwargs):
+            raise _mode_quad.QuadratureError("forced")
+
+        monkeypatch.setattr(_mode_quad, "crossing", fail)
+        slow = numerics.grokking_time(0.6, gamma=3e-3)
+        assert fast.t_train == slow.t_train and fast.t_gen == slow.t_gen
