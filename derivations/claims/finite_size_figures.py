@@ -69,6 +69,7 @@ def _fig_statement(run=r"t^{*,\mathrm{run}}_{\mathrm{gen}}", limit=r"t^{*}_{\mat
 
 @claim(
     id="fig1-finite-size",
+    cost=10,
     equations=(8, 10, 12),
     section=SEC,
     uses=("finite-size-representation", "finite-size-spectrum", "eq8-mp-limit"),
@@ -134,6 +135,7 @@ def _fig1():
 
 @claim(
     id="fig2-finite-size",
+    cost=5,
     equations=(13,),
     section=SEC,
     uses=("finite-size-representation", "eq13-accuracy", "text-dout-max"),
@@ -178,6 +180,7 @@ def _fig2():
 
 @claim(
     id="fig3-finite-size",
+    cost=7,
     equations=(15, 16),
     section=SEC,
     uses=("finite-size-representation", "eq16-grokking-time"),
@@ -217,6 +220,7 @@ def _fig3():
 
 @claim(
     id="fig4-finite-size",
+    cost=4,
     equations=(12,),
     section=SEC,
     uses=("finite-size-representation", "fig1-finite-size"),

@@ -82,6 +82,7 @@ def _ode_route() -> dict[str, bool]:
 
 @claim(
     id="gen-loss-marcum",
+    cost=7,
     equations=(8, 9),
     section=SEC,
     uses=("eq6-normalisation", "eq9-closed-form"),

@@ -176,6 +176,7 @@ def _eq8_statement():
 
 @claim(
     id="eq8-mp-limit",
+    cost=4,
     equations=(8,),
     section=SEC,
     uses=("eq7-init-average", "eq6-normalisation"),
@@ -249,6 +250,7 @@ def _eq9_ode():
 
 @claim(
     id="eq9-closed-form",
+    cost=3,
     equations=(9,),
     section=SEC,
     uses=("eq6-mean-variance",),
