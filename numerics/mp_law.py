@@ -96,8 +96,7 @@ def expect(f: Callable, lam, *, scale=None, error: bool = False):
     lo = (1 - r) ** 2
 
     def integrand(theta):
-        h = mpmath.sin(theta / 2)
-        c = mpmath.cos(theta / 2)
+        c, h = mpmath.cos_sin(theta / 2)
         nu = lo + 4 * r * h * h
         # sin^2(theta) / nu with sin^2(theta) = 4 sin^2(theta/2) cos^2(theta/2): no cancellation at lam = 1
         return 2 / mp.pi * (4 * h * h * c * c / nu) * f(nu)

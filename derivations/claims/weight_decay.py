@@ -399,11 +399,15 @@ def _eq15():
     proved = is_zero(per_mode - printed)
 
     def eq15(lam, t, gm, train):
-        eta_, gm = mpmath.mpf(0.01), mpmath.mpf(gm)
+        eta_, g2 = mpmath.mpf(0.01), mpmath.mpf(gm) / 2
+        rate = mpmath.fmul(-2 * eta_, t, exact=True)  # -2 eta_0 t, exactly: the exponent is rounded once, per node
 
-        def f(u):
-            br = (mpmath.exp(-2 * eta_ * (u + gm / 2) * t) * u + gm / 2) / (u + gm / 2)
-            return (mpmath.exp(-4 * eta_ * (u + gm / 2) * t) + br**2) * (u if train else 1) / 2
+        def f(u):  # the printed integrand, with e^{-4 eta_0 (u + gamma/2) t} = c^2, c = e^{-2 eta_0 (u + gamma/2) t}
+            w = u + g2
+            c = mpmath.exp(rate * w)
+            br = (c * u + g2) / w
+            v = (c * c + br * br) / 2
+            return v * u if train else v
 
         return mp_law.expect(f, lam, scale=4 * eta_ * t)
 
