@@ -7,6 +7,7 @@ it at a size CI affords; ``grokking-audit fig5 --full`` runs the paper's 1000-d_
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from mpmath import mp
@@ -56,10 +57,19 @@ def eq40_predictions(d0sq, t, lam, d_out, eta=0.01):
     function); corrected: ``(|D0|^2 / d_out) L^{d_out=1}(eta/(2 d_out^2))``.
     """
     etap = eta / (2 * d_out**2)
-    with mp.workdps(15):
-        one = float(numerics.gen_loss(t, lam, eta=etap))
-        b = d0sq * float(numerics.gen_loss(t, lam, eta=etap, d_out=d_out))
+    one = _gen_loss15(t, lam, etap)
+    b = d0sq * _gen_loss15(t, lam, etap, d_out)
     return d0sq * one, b, d0sq / d_out * one
+
+
+@functools.cache
+def _gen_loss15(t, lam, eta, d_out=None):
+    """``float(numerics.gen_loss)`` at 15 digits (``d_out=None``: its default), cached: it does not depend on
+    ``|D0|^2``, so the runs of one experiment (seeds, widths, activations) share the values at their common steps."""
+    with mp.workdps(15):
+        if d_out is None:
+            return float(numerics.gen_loss(t, lam, eta=eta))
+        return float(numerics.gen_loss(t, lam, eta=eta, d_out=d_out))
 
 
 @dataclass(frozen=True)

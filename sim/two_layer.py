@@ -6,8 +6,12 @@ Eq. (3).  ``sigma`` is the identity (``"linear"``) or ``tanh``.
 * Linear: the loss depends on the data only through ``Sigma_tr`` and ``c = X^T noise / N``.  With ``W = S0 S1`` and
   ``D = W - T`` (``T = T0 T1``), ``dL/dW = G = (2 / d_out)(Sigma_tr D - c)``, so ``dL/dS0 = G S1^T``,
   ``dL/dS1 = S0^T G`` (the discrete form of Eq. 38).  The step loop never touches the ``N x d_in`` data matrix; it is
-  used only at recorded steps, for the residuals (losses and accuracies).
-* Tanh: the literal back-propagation through the data matrix at every step.
+  used only at recorded steps, for the residuals (losses and accuracies).  The loop runs in the eigenbasis of
+  ``Sigma_tr = V diag(nu) V^T``: GD is equivariant under ``S0 -> V^T S0`` (with ``T -> V^T T``, ``c -> V^T c``), and
+  there ``Sigma_tr D`` is the row scaling ``nu * D``, so a step costs three thin products instead of four (the
+  iterates equal those of the literal loop up to round-off; ``D = V (V^T D)`` is rotated back at recorded steps).
+* Tanh: the literal back-propagation through the data matrix at every step (its ``N x d_h`` temporaries live in
+  scratch arrays reused from step to step).
 
 There is no closed-form stability test for two layers: a run whose losses stop being finite raises
 :class:`sim.DivergenceError` (checked at every recorded step and every ``CHECK_EVERY`` steps).
@@ -25,24 +29,47 @@ from .stability import DivergenceError
 CHECK_EVERY = 100
 
 
-def gradients_linear(s0, s1, sigma, teacher, drive, *, gamma: float):
-    """``(dL/dS0, dL/dS1)`` of Eq. (17) with linear activation plus weight decay, from ``Sigma_tr`` alone."""
+def gradients_linear(s0, s1, sigma, teacher, drive, *, gamma: float, out=None):
+    """``(dL/dS0, dL/dS1)`` of Eq. (17) with linear activation plus weight decay, from ``Sigma_tr`` alone.
+
+    ``sigma`` is ``Sigma_tr`` (``d_in x d_in``) or, when ``s0``, ``teacher`` and ``drive`` are written in its eigenbasis
+    (rows rotated by ``V^T``), the vector of its eigenvalues; the gradients are then in that basis too.  ``out``: an
+    optional ``d_in x d_h`` float64 array that receives ``dL/dS0`` (reused across steps).
+    """
     d_out = s1.shape[1]
-    g = (2.0 / d_out) * (sigma @ (s0 @ s1 - teacher) - drive)
-    return g @ s1.T + (gamma / d_out) * s0, s0.T @ g + (gamma / d_out) * s1
+    d = s0 @ s1 - teacher
+    sd = sigma[:, None] * d if sigma.ndim == 1 else sigma @ d
+    g = (2.0 / d_out) * (sd - drive)
+    # d_out = 1: the outer product by broadcasting (the same numbers), sparing a slow K = 1 matmul
+    g0 = np.multiply(g, s1.T, out=out) if d_out == 1 else np.matmul(g, s1.T, out=out)
+    if not gamma:
+        return g0, s0.T @ g
+    g0 += (gamma / d_out) * s0
+    return g0, s0.T @ g + (gamma / d_out) * s1
 
 
-def gradients_data(s0, s1, x, y, *, gamma: float, activation: str):
-    """``(residual, dL/dS0, dL/dS1)`` by back-propagation through the data matrix ``x`` (Eq. 17 plus weight decay)."""
+def gradients_data(s0, s1, x, y, *, gamma: float, activation: str, work=None):
+    """``(residual, dL/dS0, dL/dS1)`` by back-propagation through the data matrix ``x`` (Eq. 17 plus weight decay).
+
+    ``work``: optional scratch arrays ``(a, b, c, g0)``, the first three ``N x d_h`` and ``g0`` ``d_in x d_h`` (float64,
+    C-contiguous), reused across calls to spare the large temporaries; ``dL/dS0`` is then written into ``g0``.
+    """
     n, d_out = y.shape
-    pre = x @ s0
-    h = np.tanh(pre) if activation == "tanh" else pre
+    a, b, c, g0 = work if work is not None else (None,) * 4
+    pre = np.matmul(x, s0, out=a)
+    h = np.tanh(pre, out=pre) if activation == "tanh" else pre
     res = h @ s1 - y
     g_out = (2.0 / (n * d_out)) * res
-    g_h = g_out @ s1.T
+    g_h = np.matmul(g_out, s1.T, out=b)
     if activation == "tanh":
-        g_h = g_h * (1.0 - h * h)
-    return res, x.T @ g_h + (gamma / d_out) * s0, h.T @ g_out + (gamma / d_out) * s1
+        dh = np.multiply(h, h, out=c)  # tanh' = 1 - h^2, formed in place
+        np.subtract(1.0, dh, out=dh)
+        g_h *= dh
+    g0 = np.matmul(x.T, g_h, out=g0)
+    if not gamma:
+        return res, g0, h.T @ g_out
+    g0 += (gamma / d_out) * s0
+    return res, g0, h.T @ g_out + (gamma / d_out) * s1
 
 
 def run(
@@ -61,9 +88,13 @@ def run(
     t_mat = problem.teacher_matrix
     y_gen = problem.y_gen
     if linear:
-        sigma, drive = problem.gram, problem.noise_drive
+        nu, v = np.linalg.eigh(problem.gram)  # Sigma_tr = v diag(nu) v^T; iterate on v^T S0 (module docstring)
+        s0, t_rot, drive = v.T @ s0, v.T @ t_mat, v.T @ problem.noise_drive
+        work = np.empty(s0.shape)
     else:
         y = problem.y
+        n_h = (problem.x.shape[0], s0.shape[1])
+        work = (np.empty(n_h), np.empty(n_h), np.empty(n_h), np.empty(s0.shape))  # scratch of gradients_data
     rec = Recorder(steps, eps, exact_accuracy)
     where = {int(t): i for i, t in enumerate(steps)}
     last = int(steps[-1])
@@ -71,13 +102,13 @@ def run(
         for t in tqdm(range(last + 1), disable=not progress, desc=f"GD (2-layer {problem.activation})"):
             if linear:
                 if t in where:
-                    d = s0 @ s1 - t_mat
+                    d = v @ (s0 @ s1 - t_rot)
                     rec.put(where[t], problem.x @ d - problem.noise, problem.x_gen @ d, d)
                 if t == last:
                     break
-                g0, g1 = gradients_linear(s0, s1, sigma, t_mat, drive, gamma=gamma)
+                g0, g1 = gradients_linear(s0, s1, nu, t_rot, drive, gamma=gamma, out=work)
             else:
-                res, g0, g1 = gradients_data(s0, s1, problem.x, y, gamma=gamma, activation="tanh")
+                res, g0, g1 = gradients_data(s0, s1, problem.x, y, gamma=gamma, activation="tanh", work=work)
                 if t in where:
                     rec.put(where[t], res, forward((s0, s1), problem.x_gen, "tanh") - y_gen)
                 if t == last:
@@ -87,8 +118,10 @@ def run(
                     f"two-layer GD diverged by step {t} (eta={eta:g}, gamma={gamma:g}): losses are no longer finite;"
                     f" lower eta"
                 )
-            s0 -= eta * g0
-            s1 -= eta * g1
+            g0 *= eta
+            s0 -= g0
+            g1 *= eta
+            s1 -= g1
     if not rec.finite(slice(None)):
         raise DivergenceError(f"two-layer GD diverged (eta={eta:g}, gamma={gamma:g}): non-finite losses; lower eta")
     return rec
