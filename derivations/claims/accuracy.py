@@ -16,7 +16,7 @@ import numerics
 from ..checks import compare, is_zero, sample_points
 from ..claim import Status, Verdict
 from ..registry import claim
-from .setup import Conj
+from ..statements import Conj
 
 SEC = "3.1.2 Accuracy"
 L, eps = sp.symbols(r"\mathcal{L} epsilon", positive=True)

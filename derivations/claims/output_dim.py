@@ -13,7 +13,7 @@ import numerics
 from ..checks import compare, is_zero, sample_points
 from ..claim import Status, Verdict
 from ..registry import claim
-from .setup import Conj
+from ..statements import Conj
 
 SEC = "3.2 Output dimension"
 eta, lam, t, nu, eps, L = sp.symbols(r"eta_0 lambda t nu epsilon \mathcal{L}", positive=True)

@@ -21,6 +21,7 @@ import sim
 from ..checks import compare, is_zero
 from ..claim import Status, Verdict
 from ..registry import claim
+from ..statements import Conj, Grad
 
 SEC = "3 Setup"
 SEC_FLOW = "3.1.1 Losses"  # Eqs. 4-5 and the eigenvector sentence are in Section 3.1.1, as Eqs. 6-9
@@ -46,37 +47,6 @@ def _frob2(m):
     if isinstance(m, sp.MatrixBase):
         return sum(e**2 for e in m)
     return sp.Trace(sp.MatMul(sp.Transpose(m), m))
-
-
-class Conj(sp.And):
-    """A conjunction of relations that keeps and prints them in the given order (for statements).
-
-    ``sympy.And`` sorts its arguments, so a statement ``A = B, B = C, lim ... = 0`` would print shuffled.
-    """
-
-    def __new__(cls, *relations):
-        return sp.Basic.__new__(cls, *relations)
-
-    def _latex(self, printer):
-        return r" \wedge ".join(printer._print(r) for r in self.args)
-
-
-class Grad(sp.MatrixExpr):
-    """The gradient ``nabla_M f`` of a scalar ``f`` in a matrix symbol ``M``, unevaluated (for statements)."""
-
-    def __new__(cls, f, M):
-        return sp.Basic.__new__(cls, sp.sympify(f), M)
-
-    @property
-    def shape(self):
-        return self.args[1].shape
-
-    def doit(self, **hints):  # stays unevaluated (and keeps ``(S - T)^T`` undistributed inside)
-        return self
-
-    def _latex(self, printer):
-        f, M = (printer._print(a) for a in self.args)
-        return rf"\nabla_{{{M}}}\left({f}\right)"
 
 
 # ----------------------------------------------------------------------------------------------------- Eq. 1

@@ -19,7 +19,7 @@ from ..checks import fit_power, is_zero
 from ..claim import Status, Verdict
 from ..experiments import eq40_predictions, two_layer_runs
 from ..registry import claim
-from .setup import Conj, Grad
+from ..statements import Conj, Grad
 
 SEC = "4.1 Two layers"
 APP = "E Two layers"
