@@ -501,6 +501,7 @@ def _h0():
 
 @claim(
     id="eq40-two-layer-losses",
+    cost=2,
     statement=_st_eq40,
     equations=(19, 40),
     section=SEC,
@@ -552,6 +553,7 @@ def _eq40():
 
 @claim(
     id="text-tanh",
+    cost=5,
     statement=_st_tanh,
     equations=(19,),
     section="4.2 Non-linear activations",
