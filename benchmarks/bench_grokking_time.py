@@ -11,8 +11,22 @@ digits (``mpmath.mp.workdps(20)``), it times
    keeps the ``lam = 1`` edge accurate) at every step of a bisection to 20 digits -- one call per case;
 
 and prints the median over cases of each (wall clock and CPU time), the ratios, and the largest relative difference
-between the new and the naive times.  Exits 1 if the median of (1) exceeds 7 ms or the naive/new ratio of the medians
-is below 150 (wall clock or CPU time).  Takes about two minutes, nearly all of it in (3).
+between the new and the naive times.
+
+Then, for 12 cases with weight decay (``gamma > 0``, gradient flow: the three ``lam`` of claim eq16-grokking-time at
+fractions of their ``gamma_c``, ``d_out``, ``level``, ``lam >= 1``) and under discrete GD (``dynamics="gd"``, with and
+without weight decay), at 20 digits:
+
+4. ``numerics.grokking_time`` (Halley steps on the fixed-point quadrature of :mod:`numerics._mode_quad`) -- best of 3;
+5. the previous implementation, kept as the fallback ``numerics.grokking._bracketed_times`` (bracket + Anderson on
+   ``mpmath.quad`` of the MP law) -- one call per case;
+
+with the median times, their ratio, and the largest relative difference between (4) and (5) (0 when both round to
+the same 20-digit number).
+
+Exits 1 if the median of (1) exceeds 7 ms, the naive/new ratio of the medians is below 150 (wall clock or CPU time),
+the median of (4) exceeds 150 ms, the ratio (5)/(4) of the medians is below 10, or (4) and (5) differ by more than
+1e-18 relative.  Takes about two and a half minutes, nearly all of it in (3) and (5).
 """
 
 from __future__ import annotations
@@ -30,6 +44,9 @@ from numerics.grokking import _bracketed_times
 
 MAX_MEDIAN_MS = 7.0
 MIN_RATIO = 150.0
+MAX_DECAY_MEDIAN_MS = 150.0
+MIN_DECAY_RATIO = 10.0
+MAX_DECAY_DIFF = mpmath.mpf(10) ** -18
 
 # lam, eta, eps, d_out, level
 CASES = [
@@ -54,6 +71,77 @@ CASES = [
     (1.5, 0.01, 1e-3, 1, None),  # plateau above the level: t_gen is None
     (3.0, 0.01, 1e-3, 1, None),
 ]
+
+
+# lam, eta, eps, d_out, level, gamma, dynamics
+DECAY_CASES = [
+    (0.3, 0.01, 1e-3, 1, None, 0.0271 * 0.5, "flow"),
+    (0.3, 0.01, 1e-3, 1, None, 0.0271 * 0.99, "flow"),
+    (0.5, 0.01, 1e-3, 1, None, 0.0166 * 0.1, "flow"),
+    (0.5, 0.01, 1e-3, 1, None, 0.0166 * 0.9, "flow"),
+    (0.7, 0.01, 1e-3, 1, None, 0.00788 * 0.99, "flow"),
+    (0.7, 0.01, 1e-3, 1, None, 0.00788 * 1.01, "flow"),  # plateau above the level: t_gen is None
+    (0.9, 0.01, 1e-3, 5, None, 1e-4, "flow"),
+    (1.5, 0.02, 0.3, 2, 0.95, 1e-3, "flow"),  # the atom decays too
+    (0.1, 0.01, 1e-3, 1, None, 0.0, "gd"),
+    (0.9, 0.01, 1e-3, 1, None, 0.0, "gd"),
+    (0.6, 0.02, 1e-4, 3, 0.95, 1e-3, "gd"),
+    (1.3, 0.01, 1e-3, 1, None, 1e-3, "gd"),
+]
+
+
+def new_decay_time(lam, eta, eps, d_out, level, gamma, dynamics):
+    g = numerics.grokking_time(lam, eta=eta, eps=eps, d_out=d_out, level=level, gamma=gamma, dynamics=dynamics)
+    return g.t_train, g.t_gen
+
+
+def old_decay_time(lam, eta, eps, d_out, level, gamma, dynamics):
+    """The previous ``grokking_time`` for weight decay / GD: same validation and threshold, bracketed root finder on
+    ``mpmath.quad`` (the fallback of the new one)."""
+    lam, eta, eps, gamma = mpmath.mpf(lam), mpmath.mpf(eta), mpmath.mpf(eps), mpmath.mpf(gamma)
+    lev = level_value(level)
+    with mp.workprec(mp.prec + 20):
+        thr = numerics.loss_at_accuracy(level, eps, d_out=d_out)
+        t_tr, t_gen = _bracketed_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr)
+    return +t_tr, None if t_gen is None else +t_gen
+
+
+def decay_section() -> list[str]:
+    """Time (4) and (5) on DECAY_CASES; returns the failed conditions."""
+    rows = []
+    with mp.workdps(20):
+        new_decay_time(*DECAY_CASES[0])  # caches outside the timings
+        for case in DECAY_CASES:
+            runs = [timed(new_decay_time, *case) for _ in range(3)]
+            new = runs[0][0]
+            new_wall, new_cpu = min(r[1] for r in runs), min(r[2] for r in runs)
+            old, old_wall, old_cpu = timed(old_decay_time, *case)
+            assert [x is None for x in new] == [x is None for x in old], case
+            diff = max((abs(a / b - 1) for a, b in zip(new, old, strict=True) if a is not None), default=0)
+            rows.append((new_wall, new_cpu, old_wall, old_cpu, diff))
+            print(
+                f"lam={case[0]:<5} gamma={case[5]:<9.3g} {case[6]:<4} d_out={case[3]:<2} level={case[4]!s:<5}"
+                f"  new {new_wall * 1e3:6.1f} ms  old {old_wall:6.2f} s  |new/old - 1| {mpmath.nstr(diff, 2)}",
+                flush=True,
+            )
+    med = [statistics.median(col) for col in zip(*rows, strict=True)]
+    new_wall, new_cpu, old_wall, old_cpu, _ = med
+    worst = max(r[4] for r in rows)
+    print(
+        f"\nweight decay / GD, medians over {len(rows)} cases at 20 digits (wall / CPU):"
+        f"\n  numerics.grokking_time  {new_wall * 1e3:7.1f} ms / {new_cpu * 1e3:7.1f} ms"
+        f"\n  previous implementation {old_wall * 1e3:7.1f} ms / {old_cpu * 1e3:7.1f} ms"
+        f"  (x{old_wall / new_wall:.0f} / x{old_cpu / new_cpu:.0f})"
+        f"\n  largest |new/old - 1|: {mpmath.nstr(worst, 2)}"
+    )
+    failed = []
+    if new_wall * 1e3 > MAX_DECAY_MEDIAN_MS:
+        failed.append(f"weight decay / GD median {new_wall * 1e3:.1f} ms > {MAX_DECAY_MEDIAN_MS} ms")
+    if min(old_wall / new_wall, old_cpu / new_cpu) < MIN_DECAY_RATIO:
+        failed.append(f"weight decay / GD old/new ratio below {MIN_DECAY_RATIO:.0f}")
+    if worst > MAX_DECAY_DIFF:
+        failed.append(f"weight decay / GD: new and old differ by {mpmath.nstr(worst, 2)}")
+    return failed
 
 
 def new_grokking_time(lam, eta, eps, d_out, level):
@@ -159,10 +247,15 @@ def main() -> int:
         failed.append(f"median {new_wall * 1e3:.2f} ms > {MAX_MEDIAN_MS} ms")
     if ratio < MIN_RATIO:
         failed.append(f"naive/new ratio {ratio:.0f} < {MIN_RATIO:.0f}")
+    print()
+    failed += decay_section()
     if failed:
         print("FAIL: " + "; ".join(failed))
         return 1
-    print(f"OK: median <= {MAX_MEDIAN_MS} ms and naive/new >= {MIN_RATIO:.0f}")
+    print(
+        f"OK: median <= {MAX_MEDIAN_MS} ms and naive/new >= {MIN_RATIO:.0f}; weight decay / GD median <="
+        f" {MAX_DECAY_MEDIAN_MS:.0f} ms, old/new >= {MIN_DECAY_RATIO:.0f}, agreement within 1e-18"
+    )
     return 0
 
 

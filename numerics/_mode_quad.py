@@ -86,7 +86,7 @@ def _cc_rule(n: int, prec: int):
             acc += coef[k] * (x[m] if m <= n else x[2 * n - m])
         w = (one - (acc >> g)) * (1 if i in (0, n) else 2) // n
         half.append(w)
-    w = half + half[: n - n // 2][::-1] if n % 2 else half + half[:-1][::-1]
+    w = half + half[:-1][::-1]  # w_{n-i} = w_i
     return tuple(v >> 16 for v in x), tuple(v >> 16 for v in w)
 
 

@@ -247,7 +247,8 @@ def _init_average():
     S = Normal("S", 0, sp.sqrt(a))
     Tn = Normal("T", 0, sp.sqrt(b))
     d = _mode_solution().subs({s0: S, tau: Tn})
-    avg = sp.simplify(E(sp.expand(d**2)))
+    # over one denominator only: the callers compare it with is_zero, which simplifies the difference anyway
+    avg = sp.together(E(sp.expand(d**2)))
     return avg, a, b
 
 
