@@ -17,6 +17,12 @@ from . import sweep as cli_sweep
 from .audit_text import audit_text
 
 
+def _progress(args) -> bool:
+    """Progress bars on stderr unless ``--no-progress``, and only when stderr is a terminal (no bar residue in
+    logs and pipes)."""
+    return not args.no_progress and sys.stderr.isatty()
+
+
 def _fig5(args) -> int:
     from derivations.experiments import fig5
 
@@ -25,7 +31,7 @@ def _fig5(args) -> int:
         kw |= {"d_in": 1000, "d_hs": tuple(args.d_h), "steps": args.steps or 20000}
     else:
         kw |= {"d_in": 300, "d_hs": tuple(min(d, 150) for d in args.d_h), "steps": args.steps or 2000}
-    rows = fig5(progress=not args.no_progress, **kw)
+    rows = fig5(progress=_progress(args), **kw)
     print(
         f"{'act':6s} {'d_h':>4s} {'seed':>4s} {'t':>7s} {'sim L_gen':>11s} {'Eq.40 (A)':>11s} {'Eq.40 (B)':>11s}"
         f" {'corrected':>11s} {'err(corr)':>9s}"
@@ -49,7 +55,7 @@ def _figures(args) -> int:
     if "fig4" in names and not args.no_sim_fig4:
         from report.figure4_sim import agreement, fig4_simulated
 
-        simulated, results = fig4_simulated(quick=args.quick, progress=not args.no_progress, out=args.sweep_out)
+        simulated, results = fig4_simulated(quick=args.quick, progress=_progress(args), out=args.sweep_out)
         a = agreement(results)
         print(
             f"simulated Fig. 4: {a['total']} runs, {a['runs']} with a simulated and a predicted Delta t;"
@@ -57,7 +63,7 @@ def _figures(args) -> int:
             f" 90th percentile {a['p90']:.1%}"
         )
     paths = draw_figures(
-        args.out, quick=args.quick, progress=not args.no_progress, which=names, pdf=args.pdf, fig4_simulated=simulated
+        args.out, quick=args.quick, progress=_progress(args), which=names, pdf=args.pdf, fig4_simulated=simulated
     )
     for path in paths:
         print(path)
@@ -67,10 +73,10 @@ def _figures(args) -> int:
 def _report(args) -> int:
     from report.latex import ReportError, errata_markdown, write_report
 
-    results = run(progress=False if args.no_progress else None, workers=args.workers)
+    results = run(progress=_progress(args), workers=args.workers)
     try:
         paths = write_report(
-            args.out, results=results, compile=not args.no_compile, graph=args.graph, progress=not args.no_progress
+            args.out, results=results, compile=not args.no_compile, graph=args.graph, progress=_progress(args)
         )
     except ReportError as e:
         print(e, file=sys.stderr)
@@ -153,7 +159,7 @@ def _main(argv) -> int:
     if args.width is not None and args.width < 40:
         p.error(f"--width must be at least 40, got {args.width}")
     try:
-        results = run(args.claim, progress=False if args.no_progress else None, workers=args.workers)
+        results = run(args.claim, progress=_progress(args), workers=args.workers)
     except ValueError as e:
         p.error(str(e))
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import sim
 
@@ -45,7 +46,7 @@ def main(args) -> int:
         "level": args.level,
         "theory": None if args.theory == "none" else args.theory,
         "retries": args.retries,
-        "progress": not args.no_progress,
+        "progress": not args.no_progress and sys.stderr.isatty(),
     }
     if args.dask:
         from distributed import Client
