@@ -399,15 +399,20 @@ def _eq15():
     printed = _eq15_integrand()
     proved = is_zero(per_mode - printed)
 
+    memo = {}  # (point, precision, u) -> the bracket of Eq. 15 at u: the train side meets the gen side's nodes again
+
     def eq15(lam, t, gm, train):
         eta_, g2 = mpmath.mpf(0.01), mpmath.mpf(gm) / 2
         rate = mpmath.fmul(-2 * eta_, t, exact=True)  # -2 eta_0 t, exactly: the exponent is rounded once, per node
 
         def f(u):  # the printed integrand, with e^{-4 eta_0 (u + gamma/2) t} = c^2, c = e^{-2 eta_0 (u + gamma/2) t}
-            w = u + g2
-            c = mpmath.exp(rate * w)
-            br = (c * u + g2) / w
-            v = (c * c + br * br) / 2
+            key = (lam, t, gm, mp.prec, u)
+            v = memo.get(key)
+            if v is None:
+                w = u + g2
+                c = mpmath.exp(rate * w)
+                br = (c * u + g2) / w
+                v = memo[key] = (c * c + br * br) / 2
             return v * u if train else v
 
         return mp_law.expect(f, lam, scale=4 * eta_ * t)
