@@ -383,6 +383,7 @@ EQ15_PRINTED_NOTE = "Eq. 36 and Eq. 15 are the same expression (Eq. 15 writes et
 
 @claim(
     id="eq15-loss",
+    cost=5,
     equations=(15, 36),
     section=SEC,
     uses=("eq31-solution", "eq34-random-vectors", "eq1-init-scale"),
