@@ -3,6 +3,6 @@
 Layers import downward only: numerics <- sim <- derivations <- report <- cli.
 """
 
-from .main import main
+from .app import main
 
 __all__ = ["main"]

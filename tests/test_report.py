@@ -463,7 +463,7 @@ def test_runs_the_audit_when_no_results_are_given(tmp_path, small, monkeypatch):
 @needs_pdflatex
 def test_real_audit_compiles_with_every_claim_and_erratum(tmp_path, monkeypatch, capsys):
     """``grokking-audit report`` on the real results (shared with test_audit, so the audit runs once per session)."""
-    import cli.main as cli
+    from cli import app as cli
 
     from . import audit_cache
 
