@@ -646,7 +646,7 @@ LAW = sp.log(4 / (1 - lam) ** 2) / (eta * (lam - 1) ** 2)
     title="Eq. 12 behaves as log(4/(1-lam)^2) / (eta_0 (lam-1)^2) as lam -> 1",
     printed=r"\Delta t_{\rm grok}(\lambda\to1)\sim\frac{1}{\eta_0(\lambda-1)^2}\log\left(\frac4{(1-\lambda)^2}\right)",
     variables={"lambda": "-> 1"},
-    statement=lambda: sp.Eq(sp.Limit(EQ12.subs(q, 1 - sp.sqrt(lam)) / LAW, lam, 1), 1),
+    statement=lambda: sp.Eq(sp.Limit(EQ12.subs(q, 1 - sp.sqrt(lam)) / LAW, lam, 1, "-"), 1),
 )
 def _lambda1_law():
     lim = sp.limit(EQ12.subs(q, 1 - sp.sqrt(lam)) / LAW, lam, 1, "-")
