@@ -539,6 +539,10 @@ def _eq16_time():
         d0 = _wd_delta(lm, 0.0)
         ds = [(f, _wd_delta(lm, f * gc)) for f in map(float, GROK_FRACTIONS[1:])]
         beyond = _wd_delta(lm, float(GROK_BEYOND) * gc)
+        if d0 is None or any(v is None for _, v in ds):  # a gamma below gamma_c that never groks: not as expected
+            ok_all = False
+            rows.append(f"lam={lm}: no grokking at some gamma below gamma_c={gc:.3g} (unexpected; no verdict)")
+            continue
         increasing = all(b[1] > a[1] for a, b in zip([(0, d0), *ds], ds, strict=False))
         closest = min(abs(v / eq16 - 1) for _, v in [(0, d0), *ds])
         # the printed claim: below the threshold WD *decreases* Delta t towards Eq. 16. Refuted if Delta t increases
