@@ -126,3 +126,15 @@ def test_marcum_ode_route_can_fail():
         assert not is_zero(derivative + 2 * f_eq9)
         assert not is_zero(derivative + f_eq9 + sp.exp(-s) * sp.besseli(0, 2 * s * r))
     assert all(marcum._marcum_derivatives().values())
+
+
+def test_accuracy_map_verdict_needs_a_shrinking_tail():
+    """eq12/24/25/26-accuracy are asymptotic only if the error shrinks towards the smallest eps at every lambda."""
+    from derivations.claims.late_time import EPSS, LAMS, _map_verdict
+
+    good = {(lm, ep): 0.5 * (k + 1) ** -1 for lm in LAMS for k, ep in enumerate(EPSS)}
+    assert _map_verdict(good, "x").status is Status.ASYMPTOTIC
+    tail_up = dict(good)
+    tail_up[(LAMS[0], EPSS[-1])] = good[(LAMS[0], EPSS[-2])] * 1.1  # still below the first value
+    assert tail_up[(LAMS[0], EPSS[-1])] < good[(LAMS[0], EPSS[0])]
+    assert _map_verdict(tail_up, "x").status is Status.UNKNOWN

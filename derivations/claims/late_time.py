@@ -439,7 +439,13 @@ def _map_verdict(grid, name):
     # the printed formula is undefined (NaN) are reported, and the claim needs a defined value at the smallest eps
     undefined = sorted(k for k, v in grid.items() if v != v)
     first_defined = {lm: next((grid[(lm, ep)] for ep in EPSS if grid[(lm, ep)] == grid[(lm, ep)]), None) for lm in LAMS}
-    shrinks = all(first_defined[lm] is not None and grid[(lm, EPSS[-1])] < first_defined[lm] for lm in LAMS)
+    # ... and it still decreases between the two smallest eps at every lambda (a tail trend, not only two end points)
+    shrinks = all(
+        first_defined[lm] is not None
+        and grid[(lm, EPSS[-1])] < first_defined[lm]
+        and grid[(lm, EPSS[-1])] < grid[(lm, EPSS[-2])]
+        for lm in LAMS
+    )
     within = sorted(k for k, v in grid.items() if v <= 0.10)
     at_paper = {lm: grid[(lm, 1e-3)] for lm in LAMS}
     detail = (
@@ -448,6 +454,8 @@ def _map_verdict(grid, name):
         + ", ".join(f"lambda={k}: {_pct(v)}" for k, v in at_paper.items())
         + "; at eps=1e-9: "
         + ", ".join(f"{lm}: {_pct(grid[(lm, 1e-9)])}" for lm in LAMS)
+        + f"; the error {'decreases' if shrinks else 'does NOT decrease'} from eps={EPSS[-2]:g} to eps={EPSS[-1]:g}"
+        " at every lambda and ends below its value at the largest eps where defined"
         + f"; within 10% at {len(within)} of {len(grid)} grid points"
         + (": " + ", ".join(f"({lm},{ep:g})" for lm, ep in within) if within else "")
         + (
