@@ -2,7 +2,8 @@
 
 * :func:`train` -- full-batch GD of a one-layer (Eqs. 1-3) or two-layer (Eq. 17) student, returning a
   :class:`TrainResult` of recorded losses and accuracies.  One linear layer has two engines: ``"loop"`` (literal GD)
-  and ``"spectral"`` (closed form of Eq. 3 in the eigenbasis of ``Sigma_tr``).
+  and ``"spectral"`` (closed form of Eq. 3 in the eigenbasis of ``Sigma_tr``).  Inputs are ``N(0, I)`` as in the
+  paper, or (beyond it) ``N(0, Sigma)`` via ``input_cov=`` or rows of a data matrix via ``inputs=``.
 * :class:`DivergenceError` -- a ``ValueError`` for step sizes at which GD diverges.
 * :func:`train_gram`, :func:`gram_spectrum` -- the training Gram matrix and its spectrum (used by the audit of Eq. 8).
 * :func:`sweep` -- grokking times of simulated runs over a parameter grid and seeds, next to the MP-limit

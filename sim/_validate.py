@@ -55,3 +55,60 @@ def record_steps(record, steps: int) -> np.ndarray:
     if not out:
         raise ValueError("record must contain at least one step")
     return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def input_cov(value, d_in: int) -> tuple[str, np.ndarray]:
+    """The population covariance ``Sigma`` of the inputs as ``(kind, factor)`` with ``Sigma = F^T F``.
+
+    ``value`` is a 1-D spectrum (``kind="spectrum"``, ``Sigma = diag(value)``, ``factor = sqrt(value)``, a vector)
+    or a ``d_in x d_in`` symmetric positive definite matrix (``kind="matrix"``, ``factor = L^T`` from the Cholesky
+    factorisation ``Sigma = L L^T``, upper triangular).  Symmetry is checked to ``1e-10`` of the largest entry; the
+    symmetrised matrix ``(Sigma + Sigma^T) / 2`` is used.
+    """
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"input_cov must be a 1-D spectrum or a d_in x d_in matrix of reals, got {value!r}") from None
+    if a.ndim == 1:
+        if a.shape != (d_in,):
+            raise ValueError(f"input_cov as a spectrum must have length d_in={d_in}, got length {a.shape[0]}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError("input_cov must be finite (the spectrum has NaN or inf entries)")
+        if not np.all(a > 0):
+            raise ValueError(f"input_cov as a spectrum must be positive, got min {a.min()!r}")
+        return "spectrum", np.sqrt(a)
+    if a.ndim != 2 or a.shape != (d_in, d_in):
+        raise ValueError(
+            f"input_cov must be a 1-D spectrum of length d_in={d_in} or a {d_in} x {d_in} matrix, got shape {a.shape}"
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError("input_cov must be finite (the matrix has NaN or inf entries)")
+    scale = float(np.max(np.abs(a)))
+    if np.max(np.abs(a - a.T)) > 1e-10 * scale:
+        raise ValueError("input_cov as a matrix must be symmetric (and positive definite)")
+    a = 0.5 * (a + a.T)
+    try:
+        chol = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        raise ValueError("input_cov as a matrix must be positive definite (its Cholesky factorisation fails)") from None
+    return "matrix", np.ascontiguousarray(chol.T)
+
+
+def inputs(value, d_in: int, n_train: int) -> np.ndarray:
+    """A finite 2-D data matrix (rows = samples) with ``d_in`` columns and at least ``n_train + 1`` rows."""
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"inputs must be a 2-D array of reals (rows = samples), got {value!r}") from None
+    if a.ndim != 2:
+        raise ValueError(f"inputs must be a 2-D array (rows = samples, d_in columns), got shape {a.shape}")
+    if a.shape[1] != d_in:
+        raise ValueError(f"inputs must have d_in={d_in} columns, got {a.shape[1]}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("inputs must be finite (the data matrix has NaN or inf entries)")
+    if a.shape[0] < n_train + 1:
+        raise ValueError(
+            f"inputs must have at least n_train + 1 = {n_train + 1} rows (n_train for training, the rest for the"
+            f" generalisation loss), got {a.shape[0]}"
+        )
+    return a

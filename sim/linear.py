@@ -16,6 +16,9 @@ i.e. ``D_inf = (Sigma + gamma/2 I)^{-1} (c - gamma/2 T)``, which for ``c = 0`` i
 covers ``gamma = 0`` with zero eigenvalues (``lam > 1``): those modes keep ``Dbar_0`` (``bbar`` vanishes there, since
 ``c`` lies in the range of ``X^T``).
 
+Nothing here assumes isotropic inputs: with ``x ~ N(0, Sigma)`` (``sim.train(input_cov=...)``, beyond the paper)
+``Sigma_tr`` is anisotropic and the same eigendecomposition gives exact GD.
+
 ``engine="loop"`` runs the literal PyTorch-style loop on ``S`` with the data matrix; ``engine="spectral"`` evaluates
 the closed form at the recorded steps only.  Both compute the losses from residuals at the recorded steps.
 """
@@ -93,7 +96,7 @@ def run_spectral(
     nu, v = np.linalg.eigh(problem.gram)
     check_stable(nu, eta=eta, gamma=gamma, d_out=d_out)
     b = forcing(teacher, problem.noise_drive, eta=eta, gamma=gamma, d_out=d_out)
-    rec = Recorder(steps, eps, exact_accuracy)
+    rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     n_max = max(problem.x.shape[0], problem.x_gen.shape[0])
     block = max(1, BLOCK_BYTES // (8 * n_max * d_out))
     for lo in range(0, len(steps), block):
@@ -127,7 +130,7 @@ def run_loop(
     y_gen = x_gen @ teacher
     n, d_out = y.shape
     check_stable(np.linalg.eigvalsh(problem.gram), eta=eta, gamma=gamma, d_out=d_out)
-    rec = Recorder(steps, eps, exact_accuracy)
+    rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
     for t in tqdm(range(int(steps[-1]) + 1), disable=not progress, desc="GD (1-layer loop)"):
         res = x @ s - y

@@ -1,4 +1,10 @@
-"""Loss and accuracy of residuals, and the per-step record of a run (Eqs. 1, 2, 10, 13)."""
+"""Loss and accuracy of residuals, and the per-step record of a run (Eqs. 1, 2, 10, 13).
+
+The exact quantities given ``D`` use the input covariance ``Sigma = F^T F`` (``Sigma = I`` in the paper; any
+``Sigma`` goes beyond it): ``gen_loss_exact = tr(D^T Sigma D) / d_out`` (Eq. 2 in expectation) and ``gen_acc_exact``
+the law of ``z = D^T x ~ N(0, D^T Sigma D)`` (Eq. 10 for ``d_out = 1``, the weighted chi-square law generalising
+Eq. 13 otherwise).
+"""
 
 from __future__ import annotations
 
@@ -30,9 +36,11 @@ def _accuracy(gram: np.ndarray, eps: float) -> np.ndarray:
 class Recorder:
     """Fills the arrays of a :class:`sim.TrainResult`, one recorded step at a time (or a block of them)."""
 
-    def __init__(self, steps: np.ndarray, eps: float, exact: bool = True):
+    def __init__(self, steps: np.ndarray, eps: float, exact: bool = True, cov_factor: np.ndarray | None = None):
         self.t = np.asarray(steps, dtype=np.int64)
         self.eps = eps
+        #: ``F`` with input covariance ``Sigma = F^T F`` (``None``: ``Sigma = I``; a vector: ``sqrt`` of a diagonal)
+        self.cov_factor = cov_factor
         self.exact = exact  #: compute gen_acc_exact / train_acc_gauss (a d_out x d_out eigenproblem per record)
         n = len(self.t)
         self.train_loss, self.gen_loss, self.train_acc, self.gen_acc = (np.full(n, np.nan) for _ in range(4))
@@ -45,6 +53,8 @@ class Recorder:
         self.train_loss[idx], self.train_acc[idx] = loss_and_accuracy(train_residual, self.eps)
         self.gen_loss[idx], self.gen_acc[idx] = loss_and_accuracy(gen_residual, self.eps)
         if d is not None:
+            # Eq. (2) in expectation over x ~ N(0, Sigma): tr(D^T Sigma D) / d_out = ||F D||_F^2 / d_out
+            d = self.whiten(d)
             self.gen_loss_exact[idx] = np.sum(d * d, axis=(0, -1)) / d.shape[-1]
         if not self.exact:
             return
@@ -53,8 +63,18 @@ class Recorder:
         self.train_acc_gauss[idx] = _accuracy(np.einsum("n...j,n...k->...jk", train_residual, train_residual)
                                               / train_residual.shape[0], self.eps)  # fmt: skip
         if d is not None:
-            # exact accuracy given D for x ~ N(0, I): z = D^T x ~ N(0, D^T D) (numerics.quadform)
+            # exact accuracy given D for x ~ N(0, Sigma): z = D^T x ~ N(0, (F D)^T (F D)) (numerics.quadform);
+            # d is already F D here
             self.gen_acc_exact[idx] = _accuracy(np.einsum("i...j,i...k->...jk", d, d), self.eps)
+
+    def whiten(self, d: np.ndarray) -> np.ndarray:
+        """``F D`` for ``D`` of shape ``(d_in, ..., d_out)``, so that ``(F D)^T (F D) = D^T Sigma D``."""
+        f = self.cov_factor
+        if f is None:
+            return d
+        if f.ndim == 1:
+            return f.reshape(f.shape + (1,) * (d.ndim - 1)) * d
+        return (f @ d.reshape(d.shape[0], -1)).reshape((f.shape[0],) + d.shape[1:])
 
     def finite(self, idx) -> bool:
         return bool(np.all(np.isfinite(self.train_loss[idx])) and np.all(np.isfinite(self.gen_loss[idx])))

@@ -33,6 +33,8 @@ def train(
     engine: str = "auto",
     progress: bool = False,
     exact_accuracy: bool | None = None,
+    input_cov=None,
+    inputs=None,
 ) -> TrainResult:
     """Full-batch GD of a student on a teacher's labels (Sections 3, 4; Appendix A); numpy ground truth.
 
@@ -40,6 +42,12 @@ def train(
     (``hidden=d_h``, Eq. 17, ``activation`` ``"linear"`` or ``"tanh"``).  Teacher and student share the
     architecture; each layer ``d_{l-1} -> d_l`` is initialised ``N(0, 1/(2 d_{l-1} d_l))`` (variance, Appendix A),
     teacher and student independently; the student's initial weights are multiplied by ``student_scale``.
+
+    Inputs: ``x ~ N(0, I)`` as in the paper (``input_cov=None, inputs=None``); or, going beyond the paper,
+    ``x ~ N(0, Sigma)`` with a given population covariance (``input_cov``), or rows of a given data matrix
+    (``inputs``).  Eq. (2) is written for a general ``Sigma_gen``, ``L_gen = tr(D^T Sigma_gen D) / d_out``, but the
+    paper sets ``Sigma_gen = I``, and its analytic results (the Marchenko-Pastur spectrum of ``Sigma_tr``, Eq. 6,
+    and the losses and accuracies built on it) assume isotropic inputs; the simulator makes no such assumption.
 
     Loss: PyTorch ``MSELoss`` (mean over samples and outputs, Eq. 1) plus ``gamma/(2 d_out)`` times the squared
     Frobenius norm of each weight matrix, so that one layer follows Eq. (3) exactly:
@@ -82,6 +90,24 @@ def train(
         Record ``gen_acc_exact`` and ``train_acc_gauss`` (each a ``d_out x d_out`` eigenproblem per recorded step).
         ``None``: for ``d_out <= 64`` (above, where they would dominate the run, they are NaN); ``True``/``False``:
         always / never.
+    input_cov : None, 1-D array or 2-D array
+        Population covariance ``Sigma`` of the inputs, ``x ~ N(0, Sigma)`` for the training set and the held-out set
+        (``Sigma != I`` goes beyond the paper).  A 1-D array is the spectrum (``Sigma = diag(input_cov)``, length
+        ``d_in``, entries > 0; rows are ``sqrt(spectrum) * N(0, I)``, so an all-ones spectrum gives the isotropic
+        numbers exactly); a 2-D array is a ``d_in x d_in`` symmetric positive definite matrix (rows ``L g``,
+        ``Sigma = L L^T`` Cholesky).  ``gen_loss_exact`` becomes the expectation of Eq. (2) over ``N(0, Sigma)``,
+        ``tr(D^T Sigma D) / d_out``; ``gen_acc_exact`` the law of ``z = D^T x ~ N(0, D^T Sigma D)`` (Eq. 10 for
+        ``d_out = 1`` with variance ``D^T Sigma D``; for ``d_out > 1`` the weighted chi-square law with the
+        eigenvalues of ``D^T Sigma D``, which is Eq. 13 only when that matrix is a multiple of the identity).  The
+        spectral engine diagonalises the anisotropic ``Sigma_tr`` as before.  ``None``: ``Sigma = I``, identical
+        numbers to a run without the keyword.
+    inputs : None or 2-D array
+        A data matrix (rows = samples, ``d_in`` columns, finite, at least ``n_train + 1`` rows), exclusive with
+        ``input_cov``.  ``n_train`` training rows are drawn without replacement with the seed; every other row is the
+        held-out set (``n_gen`` must be ``None``; ``params["n_gen"]`` is the number of held-out rows).  The empirical
+        covariance of the held-out rows plays ``Sigma``: ``gen_loss_exact`` is ``tr(D^T Sigma_gen D) / d_out``, the
+        mean over held-out rows of ``||D^T x||^2 / d_out`` (so it equals ``gen_loss`` up to round-off for one
+        layer), and ``gen_acc_exact`` the Gaussian form with ``D^T Sigma_gen D``.
     """
     d_in = v.integer("d_in", d_in)
     n_train = v.integer("n_train", n_train)
@@ -93,7 +119,13 @@ def train(
     seed = v.seed(seed)
     hidden = None if hidden is None else v.integer("hidden", hidden)
     activation = v.choice("activation", activation, v.ACTIVATIONS)
-    n_gen = 10 * d_in if n_gen is None else v.integer("n_gen", n_gen)
+    if input_cov is not None and inputs is not None:
+        raise ValueError("input_cov and inputs are mutually exclusive: pass at most one of them")
+    cov = None if input_cov is None else v.input_cov(input_cov, d_in)
+    data = None if inputs is None else v.inputs(inputs, d_in, n_train)
+    if data is not None and n_gen is not None:
+        raise ValueError("n_gen must be None with inputs (the held-out set is every row not used for training)")
+    n_gen = (10 * d_in if data is None else data.shape[0] - n_train) if n_gen is None else v.integer("n_gen", n_gen)
     label_noise = v.real("label_noise", label_noise, low=0.0, strict=False)
     student_scale = v.real("student_scale", student_scale, low=0.0, strict=False)
     engine = v.choice("engine", engine, v.ENGINES)
@@ -119,6 +151,8 @@ def train(
         label_noise=label_noise,
         student_scale=student_scale,
         seed=seed,
+        input_cov=cov,
+        inputs=data,
     )
     kw = {"eta": eta, "gamma": gamma, "eps": eps, "exact_accuracy": exact}
     if hidden is not None:
@@ -147,6 +181,8 @@ def train(
         "engine_requested": engine,
         "exact_accuracy": exact,
         "record": "log" if record is None else "explicit",
+        "input_cov": None if cov is None else f"{cov[0]}(n={d_in})",
+        "inputs": None if data is None else f"matrix({data.shape[0]}x{data.shape[1]})",
     }
     return TrainResult(
         t=rec.t,

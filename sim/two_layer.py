@@ -95,7 +95,7 @@ def run(
         y = problem.y
         n_h = (problem.x.shape[0], s0.shape[1])
         work = (np.empty(n_h), np.empty(n_h), np.empty(n_h), np.empty(s0.shape))  # scratch of gradients_data
-    rec = Recorder(steps, eps, exact_accuracy)
+    rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
     last = int(steps[-1])
     with np.errstate(over="ignore", invalid="ignore"):
