@@ -19,12 +19,14 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
   grokking times (:func:`~numerics.finite_size.grokking_time_distribution`) and of the losses and accuracies
   (:func:`~numerics.finite_size.loss_bands`);
 * :mod:`numerics.quadform` — the exact accuracy given ``D`` for ``d_out > 1`` (a weighted chi-square law, Eq. 13 at
-  finite size).
+  finite size);
+* :mod:`numerics.structured` — structured inputs ``x ~ N(0, Sigma)``: train and generalisation losses in the
+  proportional limit (generalised Marchenko–Pastur law) for a population spectrum from :mod:`numerics.spectra`.
 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, fast, finite_size, marcum, mp_law, quadform, two_layer, validity
+from . import approximations, fast, finite_size, marcum, mp_law, quadform, spectra, structured, two_layer, validity
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, gen_loss_quad, loss_limit, train_loss, train_loss_quad, train_loss_rate
@@ -48,6 +50,8 @@ __all__ = [
     "marcum",
     "mp_law",
     "quadform",
+    "spectra",
+    "structured",
     "validity",
     "train_loss",
     "two_layer",
