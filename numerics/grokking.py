@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import mpmath
 from mpmath import mp
 
-from . import _mode_quad, losses, mp_law
+from . import _mode_quad, losses, mp_law, structured
 from ._errors import RootFindingError
 from ._flow_roots import flow_crossing
 from ._validate import positive
@@ -102,7 +102,9 @@ def crossing_time(loss: Callable, threshold, *, limit, t0, guess=None):
     return root
 
 
-def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dynamics="flow") -> GrokkingTime:
+def grokking_time(
+    lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dynamics="flow", spectrum=None
+) -> GrokkingTime:
     """Times at which train and generalisation accuracy reach ``level`` (Section 3.1.3; Eqs. 13, 15 in general).
 
     ``level`` defaults to the paper's Erf(sqrt 2) ~ 95.45 % (reached when ``L = eps / 4`` for ``d_out = 1``); any level
@@ -111,6 +113,10 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
     discrete-time losses continued to real ``t`` (``a(nu)^t``), which requires every mode factor
     ``a(nu) = 1 - (2 eta/d_out)(nu + gamma/2)`` to be non-negative, i.e. ``eta <= d_out / (2 (lam_+ + gamma/2))``.
     Raises ``ValueError`` for invalid input (see :func:`numerics.train_loss`).
+
+    ``spectrum``: the eigenvalues of the input covariance for ``x ~ N(0, Sigma)`` (beyond the paper; gradient flow
+    without weight decay), :func:`numerics.structured.crossing_time` on the losses of :mod:`numerics.structured`
+    with Eq. (10)/(13)'s accuracy of the loss (``z = D^T x`` is still Gaussian, with variance the loss).
     """
     lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics)
     eps = positive("eps", eps)
@@ -123,7 +129,9 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
     caller_prec = mp.prec
     with mp.workprec(mp.prec + 20):
         thr = loss_at_accuracy(level, eps, d_out=d_out)
-        if gamma == 0 and dynamics == "flow":
+        if spectrum is not None:
+            t_tr, t_gen = _structured_times(lam, eta, d_out, gamma, dynamics, thr, spectrum)
+        elif gamma == 0 and dynamics == "flow":
             t_tr, t_gen = _flow_times(lam, eta, d_out, thr, caller_prec)
         else:
             t_tr, t_gen = _decay_times(lam, eta, eps, level, lev, d_out, gamma, dynamics, thr, caller_prec)
@@ -133,6 +141,18 @@ def grokking_time(lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dyna
         return None if x is None else +x
 
     return GrokkingTime(rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps, d_out, gamma, dynamics)
+
+
+def _structured_times(lam, eta, d_out, gamma, dynamics, thr, spectrum):
+    """``(t_train, t_gen)`` for inputs ``x ~ N(0, Sigma)``: the one-output crossings of ``d_out * thr`` with
+    ``eta / d_out`` (Eq. 13's rescaling)."""
+    if gamma != 0 or dynamics != "flow":
+        raise NotImplementedError("spectrum= supports gamma = 0 under gradient flow (dynamics='flow') only")
+    y, rate = d_out * thr, eta / d_out
+    return (
+        structured.crossing_time(y, lam, spectrum, eta=rate, train=True),
+        structured.crossing_time(y, lam, spectrum, eta=rate, train=False),
+    )
 
 
 def _flow_times(lam, eta, d_out, thr, caller_prec):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
-from . import _mode_quad, marcum, mp_law
+from . import _mode_quad, marcum, mp_law, structured
 from ._validate import nonnegative, output_dim, positive, real, stable_step
 
 __all__ = ["DYNAMICS", "gen_loss", "gen_loss_quad", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
@@ -111,15 +111,32 @@ def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
     return mp_law.expect(f, lam, scale=scale) / d_out
 
 
-def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+def _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train):
+    """``spectrum=`` given: inputs ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`, beyond the paper).  ``d_out``
+    enters as in Eq. (13): each output column follows the one-output flow with ``eta / d_out``, and the loss is
+    divided by ``d_out``.  Weight decay and discrete GD are not derived for structured inputs yet."""
+    if gamma != 0 or dynamics != "flow":
+        raise NotImplementedError("spectrum= supports gamma = 0 under gradient flow (dynamics='flow') only")
+    f = structured.train_loss if train else structured.gen_loss
+    return f(t, lam, spectrum, eta=eta / d_out) / d_out
+
+
+def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None):
     """Training loss after ``t`` GD steps (Eqs. 8, 9, 13, 15; see the module docstring for the general formula).
 
     ``lam = d_in / N_tr``; ``eta`` the step size (``eta_0``); ``d_out`` the output dimension (Eq. 13); ``gamma`` the
     weight decay of Eq. (3); ``dynamics`` ``"flow"`` (the paper) or ``"gd"`` (exact discrete steps; integer ``t``).
     ``L_tr(0) = E[nu] / d_out = 1/d_out``.  Raises ``ValueError`` for ``t < 0``, ``lam <= 0``, ``eta <= 0``,
     ``d_out < 1``, ``gamma < 0``, non-finite input, or an unstable step ``eta >= d_out / (lam_+ + gamma/2)``.
+
+    ``spectrum``: ``None`` for the paper's isotropic inputs; otherwise the eigenvalues of the input covariance
+    ``Sigma`` (1-D, positive; :mod:`numerics.spectra`), and the loss is the proportional-limit loss for
+    ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`; gradient flow without weight decay).  A bad spectrum raises a
+    ``ValueError`` naming ``spectrum``.
     """
     t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    if spectrum is not None:
+        return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=True)
     with mp.workprec(mp.prec + 20):
         if gamma == 0 and dynamics == "flow":
             v = _closed_train(t, lam, eta, d_out)
@@ -136,14 +153,16 @@ def train_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
     return +v
 
 
-def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
+def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None):
     """Generalisation loss ``||D_t||^2 / d_out`` after ``t`` GD steps, in the MP limit (Eqs. 8, 13, 15).
 
     Includes the atom of Eq. (6): for ``gamma = 0`` it tends to ``(1 - 1/lam)^+ / d_out``.  For ``gamma = 0`` under
     gradient flow it is evaluated in closed form (Marcum Q-function, :mod:`numerics.marcum`), otherwise by
-    quadrature.  Same arguments and validation as :func:`train_loss`.
+    quadrature.  Same arguments (``spectrum=`` included) and validation as :func:`train_loss`.
     """
     t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    if spectrum is not None:
+        return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=False)
     with mp.workprec(mp.prec + 20):
         if gamma == 0 and dynamics == "flow":
             v = _closed_gen(t, lam, eta, d_out)

@@ -50,7 +50,16 @@ from mpmath import mp
 from ._validate import nonnegative, positive
 from .spectra import validate_spectrum
 
-__all__ = ["StructuredError", "atom", "gen_loss", "gen_loss_rate", "left_edge", "losses_float", "train_loss"]
+__all__ = [
+    "StructuredError",
+    "atom",
+    "crossing_time",
+    "gen_loss",
+    "gen_loss_rate",
+    "left_edge",
+    "losses_float",
+    "train_loss",
+]
 
 
 class StructuredError(ArithmeticError):
@@ -165,7 +174,13 @@ def atom(lam, spectrum):
 
 
 def _newton_float(z, m, sig, w, lam, tol=1e-14, maxit=40):
-    """Newton on ``z(mu) = z`` from ``m`` in complex128; ``None`` if it does not converge or leaves ``Im mu >= 0``."""
+    """Newton on ``z(mu) = z`` from ``m`` in complex128; ``None`` if it does not converge or leaves ``Im mu >= 0``
+    (a divergent step overflows harmlessly: it is caught by the finiteness test, so numpy's warnings are muted)."""
+    with np.errstate(all="ignore"):
+        return _newton_steps(z, m, sig, w, lam, tol, maxit)
+
+
+def _newton_steps(z, m, sig, w, lam, tol, maxit):
     for _ in range(maxit):
         t = sig / (1 + sig * m)
         f = -1 / m + lam * np.dot(w, t) - z
@@ -339,7 +354,8 @@ def train_loss(t, lam, spectrum, *, eta=0.01):
 
 def gen_loss(t, lam, spectrum, *, eta=0.01):
     """``L_gen(t) = int e^{-4 eta t nu} dG(nu)`` (module doc), atom included for ``lam > 1``, at the working
-    precision.  ``L_gen(0)`` is the mean of ``spectrum``; ``dL_gen/dt = -4 eta L_tr`` (generalising Eq. 21)."""
+    precision.  ``L_gen(0)`` is the mean of ``spectrum``; its time derivative is :func:`gen_loss_rate`, which is
+    ``-4 eta L_tr`` (Eq. 21) only for isotropic inputs."""
     return _loss_mp(t, lam, spectrum, eta, "gen")
 
 
@@ -389,3 +405,48 @@ def losses_float(times, lam, spectrum, *, eta=0.01):
             terms[-1] /= 2
             out[i] = h / math.pi * terms.sum().imag * math.exp(-s * nu_lo)
     return out_tr, out_gen
+
+
+def crossing_time(target, lam, spectrum, *, eta=0.01, train=True):
+    """First ``t`` with ``L(t) = target`` (``L`` = :func:`train_loss` or :func:`gen_loss`), at the working precision.
+
+    ``0`` if ``target >= L(0)`` (the mean of ``spectrum``); ``None`` if the loss never gets there (``L_gen`` tends to
+    the atom of ``G`` for ``lam > 1``).  Both losses decrease in ``t`` (a non-negative mixture of decaying
+    exponentials), so the root is unique: bracketed on a float64 log grid, narrowed by float64 bisection, then solved
+    by the secant method in ``log t`` at the working precision and residual-checked (:class:`StructuredError`)."""
+    target = positive("target", target)
+    lam = positive("lam", lam)
+    eta = positive("eta", eta)
+    mean = _exact_moment(spectrum)
+    if target >= mean:
+        return mpmath.mpf(0)
+    if not train and lam > 1 and atom(lam, spectrum) >= target:
+        return None
+    which = 0 if train else 1
+
+    def f_float(log_t):
+        return math.log(losses_float([math.exp(log_t)], lam, spectrum, eta=float(eta))[which][0]) - math.log(target)
+
+    lo, hi = math.log(1e-3 / float(eta)), math.log(1e-3 / float(eta))
+    while f_float(hi) > 0:  # grow the bracket by decades
+        lo, hi = hi, hi + math.log(10)
+        if hi > math.log(1e300):
+            raise StructuredError(f"no crossing of {target} below t = 1e300")
+    for _ in range(30):  # float64 bisection to a relative bracket of about 1e-9 in t
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f_float(mid) > 0 else (lo, mid)
+        if hi - lo < 1e-9:
+            break
+    loss = train_loss if train else gen_loss
+    with mp.workprec(mp.prec + 10):
+        target_mp = mpmath.mpf(target)
+        root = mpmath.findroot(
+            lambda y: mpmath.log(loss(mpmath.exp(y), lam, spectrum, eta=eta) / target_mp),
+            (mpmath.mpf(lo), mpmath.mpf(hi)),
+            solver="anderson",
+        )
+        t = mpmath.exp(root)
+        resid = abs(loss(t, lam, spectrum, eta=eta) / target_mp - 1)
+    if not resid <= mpmath.mpf(2) ** (-mp.prec + 12):
+        raise StructuredError(f"crossing time residual {mpmath.nstr(resid, 3)} at t = {mpmath.nstr(t, 10)}")
+    return +t
