@@ -102,3 +102,12 @@ EXPECTED.update(
         "fig4-finite-size": "asymptotic",  # MP Delta t centres the runs; band widens towards lam = 1
     }
 )
+
+# Beyond the paper: structured inputs x ~ N(0, Sigma) (issue 13)
+EXPECTED.update(
+    {
+        "structured-isotropic-reduction": "proved",  # sigma = 1: inverse Silverstein gives MP's quadratic, g = m
+        "structured-gen-rate": "refuted",  # dL_gen/dt = -(4 eta/d) tr(Sigma Sigma_tr e^..) != -4 eta L_tr
+        "structured-powerlaw-delta": "confirmed",  # Delta t grows with alpha (n = 100 power law) at lambda = 0.5, 0.9
+    }
+)
