@@ -101,7 +101,6 @@ def _losses_ones(kind):
 
 @claim(
     id="structured-isotropic-reduction",
-    cost=3,
     equations=(6, 8),
     section=SEC,
     uses=("eq6-normalisation", "eq6-mean-variance", "eq8-mp-limit"),
@@ -198,7 +197,6 @@ def _fd_rate(t, lam, spectrum):
 
 @claim(
     id="structured-gen-rate",
-    cost=3,
     equations=(21,),
     section=SEC,
     uses=("eq21-gen-rate", "structured-isotropic-reduction"),
@@ -319,7 +317,6 @@ def _log_residual(which, lam, spectrum, target, tt):
 
 @claim(
     id="structured-powerlaw-delta",
-    cost=3,
     equations=(12,),
     section=SEC,
     uses=("structured-isotropic-reduction", "eq12-leading"),
