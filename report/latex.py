@@ -333,7 +333,7 @@ def _overview(results: Sequence) -> str:
         [
             r"\section{Overview}",
             r"{\small",
-            r"\begin{longtable}{@{}l l l >{\raggedright\arraybackslash}p{0.46\linewidth}@{}}",
+            r"\begin{longtable}{@{}l l l >{\raggedright\arraybackslash}p{0.41\linewidth}@{}}",
             r"\toprule Claim & Eq. & Verdict & Title\\\midrule\endhead",
             r"\bottomrule\endfoot",
             *rows,
