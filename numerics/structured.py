@@ -427,7 +427,7 @@ def crossing_time(target, lam, spectrum, *, eta=0.01, train=True):
     def f_float(log_t):
         return math.log(losses_float([math.exp(log_t)], lam, spectrum, eta=float(eta))[which][0]) - math.log(target)
 
-    lo, hi = math.log(1e-3 / float(eta)), math.log(1e-3 / float(eta))
+    lo, hi = math.log(1e-12 / float(eta)), math.log(1e-3 / float(eta))  # L(lo) ~ mean > target
     while f_float(hi) > 0:  # grow the bracket by decades
         lo, hi = hi, hi + math.log(10)
         if hi > math.log(1e300):

@@ -43,6 +43,10 @@ def test_crossing_time_edges():
     spec = spectra.power_law(0.5, 10)
     mean = float(np.mean(spec))
     assert structured.crossing_time(mean * 1.01, 0.5, spec) == 0
+    with mp.workdps(20):  # a target just below L(0) is crossed almost at once (t ~ 1e-5, below the first decade)
+        target = mpmath.mpf(mean) * (1 - mpmath.mpf(10) ** -6)
+        t = structured.crossing_time(target, 0.5, spec)
+        assert 0 < t < 1e-3 and abs(structured.train_loss(t, 0.5, spec) / target - 1) < mpmath.mpf(10) ** -15
     atom = structured.atom(2.0, spec)  # L_gen decreases to the atom: a target below it is never reached
     assert structured.crossing_time(atom * 0.99, 2.0, spec, train=False) is None
     assert structured.crossing_time(atom * 1.01, 2.0, spec, train=False) > 0
