@@ -407,13 +407,36 @@ def losses_float(times, lam, spectrum, *, eta=0.01):
     return out_tr, out_gen
 
 
+def _illinois(f, a, fa, b, fb, tol=1e-10, maxit=60):
+    """Root ``y`` of the decreasing ``f`` in ``[a, b]`` (``fa > 0 >= fb``) by the Illinois method, ``|f(y)| <= tol``
+    (float64)."""
+    side = 0
+    for _ in range(maxit):
+        y = b - fb * (b - a) / (fb - fa)
+        fy = f(y)
+        if abs(fy) <= tol:
+            return y
+        if fy > 0:
+            a, fa = y, fy
+            if side == 1:
+                fb /= 2
+            side = 1
+        else:
+            b, fb = y, fy
+            if side == -1:
+                fa /= 2
+            side = -1
+    raise StructuredError("float64 crossing did not converge")
+
+
 def crossing_time(target, lam, spectrum, *, eta=0.01, train=True):
     """First ``t`` with ``L(t) = target`` (``L`` = :func:`train_loss` or :func:`gen_loss`), at the working precision.
 
     ``0`` if ``target >= L(0)`` (the mean of ``spectrum``); ``None`` if the loss never gets there (``L_gen`` tends to
     the atom of ``G`` for ``lam > 1``).  Both losses decrease in ``t`` (a non-negative mixture of decaying
-    exponentials), so the root is unique: bracketed on a float64 log grid, narrowed by float64 bisection, then solved
-    by the secant method in ``log t`` at the working precision and residual-checked (:class:`StructuredError`)."""
+    exponentials), so the root is unique: bracketed by decades on the float64 path, solved there by the Illinois
+    method in ``log t``, then Newton steps in ``log t`` at the working precision with a float64 central-difference
+    slope, and residual-checked (:class:`StructuredError`)."""
     target = positive("target", target)
     lam = positive("lam", lam)
     eta = positive("eta", eta)
@@ -428,25 +451,25 @@ def crossing_time(target, lam, spectrum, *, eta=0.01, train=True):
         return math.log(losses_float([math.exp(log_t)], lam, spectrum, eta=float(eta))[which][0]) - math.log(target)
 
     lo, hi = math.log(1e-12 / float(eta)), math.log(1e-3 / float(eta))  # L(lo) ~ mean > target
-    while f_float(hi) > 0:  # grow the bracket by decades
-        lo, hi = hi, hi + math.log(10)
+    f_lo, f_hi = f_float(lo), f_float(hi)
+    while f_hi > 0:  # grow the bracket by decades
+        lo, f_lo, hi = hi, f_hi, hi + math.log(10)
         if hi > math.log(1e300):
             raise StructuredError(f"no crossing of {target} below t = 1e300")
-    for _ in range(30):  # float64 bisection to a relative bracket of about 1e-9 in t
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if f_float(mid) > 0 else (lo, mid)
-        if hi - lo < 1e-9:
-            break
+        f_hi = f_float(hi)
+    y = _illinois(f_float, lo, f_lo, hi, f_hi)
+    slope = (f_float(y + 1e-4) - f_float(y - 1e-4)) / 2e-4  # d log L / d log t, ~1e-6 relative
     loss = train_loss if train else gen_loss
+    tol = mpmath.mpf(2) ** (-mp.prec + 12)
     with mp.workprec(mp.prec + 10):
-        target_mp = mpmath.mpf(target)
-        root = mpmath.findroot(
-            lambda y: mpmath.log(loss(mpmath.exp(y), lam, spectrum, eta=eta) / target_mp),
-            (mpmath.mpf(lo), mpmath.mpf(hi)),
-            solver="anderson",
-        )
-        t = mpmath.exp(root)
+        target_mp, y = mpmath.mpf(target), mpmath.mpf(y)
+        for _ in range(4 + mp.dps // 5):  # Newton in log t with the float64 slope: each step gains ~6 digits
+            t = mpmath.exp(y)
+            res = mpmath.log(loss(t, lam, spectrum, eta=eta) / target_mp)
+            if abs(res) <= tol:
+                break
+            y -= res / slope
         resid = abs(loss(t, lam, spectrum, eta=eta) / target_mp - 1)
-    if not resid <= mpmath.mpf(2) ** (-mp.prec + 12):
+    if not resid <= tol:
         raise StructuredError(f"crossing time residual {mpmath.nstr(resid, 3)} at t = {mpmath.nstr(t, 10)}")
     return +t
