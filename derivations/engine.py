@@ -46,7 +46,7 @@ class Result:
             "corrected": None if self.verdict is None else self.verdict.corrected,
             "uses": list(self.claim.uses),
             "reading": self.claim.reading,
-            "seconds": round(self.seconds, 3),
+            "seconds": None if math.isnan(self.seconds) else round(self.seconds, 3),  # NaN: the worker died
         }
 
 
