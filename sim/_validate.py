@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from . import optimizers as opt
+
 ACTIVATIONS = ("linear", "tanh")
 ENGINES = ("auto", "loop", "spectral")
 
@@ -112,3 +114,57 @@ def inputs(value, d_in: int, n_train: int) -> np.ndarray:
             f" generalisation loss), got {a.shape[0]}"
         )
     return a
+
+
+def optimizer(name, *, momentum, batch_size, betas, adam_eps, weight_decay, n_train: int):
+    """The validated :class:`sim.optimizers.Spec` of ``sim.train(optimizer=..., ...)``.
+
+    ``momentum`` in ``[0, 1)`` (``"momentum"``, ``"nesterov"``; required), ``batch_size`` an integer in
+    ``[1, n_train]`` (``"sgd"``; required), ``betas`` a pair in ``[0, 1)``, ``adam_eps > 0`` and
+    ``weight_decay >= 0`` (``"adam"``, ``"adamw"``; PyTorch's defaults when ``None``).  A keyword the optimizer does
+    not use must be ``None``.
+    """
+    name = choice("optimizer", name, opt.OPTIMIZERS)
+    given = {"momentum": momentum, "batch_size": batch_size, "betas": betas, "adam_eps": adam_eps}
+    given["weight_decay"] = weight_decay
+    for key, value in given.items():
+        if value is not None and key not in opt.USES[name]:
+            users = [o for o in opt.OPTIMIZERS if key in opt.USES[o]]
+            hint = " (the loss-side weight decay of every optimizer is gamma)" if key == "weight_decay" else ""
+            raise ValueError(
+                f"{key}={value!r} does not apply to optimizer={name!r}: it is used by {', '.join(users)} only{hint}"
+            )
+    if name in ("momentum", "nesterov"):
+        if momentum is None:
+            raise ValueError(f"optimizer={name!r} needs momentum=<beta, a real in [0, 1)>")
+        beta = real("momentum", momentum, low=0.0, strict=False)
+        if beta >= 1.0:
+            raise ValueError(f"momentum must be a finite real in [0, 1), got {momentum!r}")
+        return opt.Spec(name, momentum=beta)
+    if name == "sgd":
+        if batch_size is None:
+            raise ValueError(f"optimizer='sgd' needs batch_size=<an integer in [1, n_train={n_train}]>")
+        b = integer("batch_size", batch_size)
+        if b > n_train:
+            raise ValueError(f"batch_size must be an integer in [1, n_train={n_train}], got {batch_size!r}")
+        return opt.Spec(name, batch_size=b)
+    if name in ("adam", "adamw"):
+        pair = opt.DEFAULT_BETAS if betas is None else betas
+        msg = f"betas must be a pair (b1, b2) of finite reals in [0, 1), got {betas!r}"
+        if isinstance(pair, str | bytes) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(msg)
+        bs = []
+        for b in pair:
+            b = b.item() if isinstance(b, np.generic) else b
+            try:
+                b = real("betas", b, low=0.0, strict=False)
+            except ValueError:
+                raise ValueError(msg) from None
+            if b >= 1.0:
+                raise ValueError(msg)
+            bs.append(b)
+        eps = opt.DEFAULT_ADAM_EPS if adam_eps is None else real("adam_eps", adam_eps, low=0.0, strict=True)
+        wd = opt.DEFAULT_WEIGHT_DECAY[name] if weight_decay is None else weight_decay
+        wd = real("weight_decay", wd, low=0.0, strict=False)
+        return opt.Spec(name, betas=(bs[0], bs[1]), adam_eps=eps, weight_decay=wd)
+    return opt.Spec(name)

@@ -20,7 +20,9 @@ Nothing here assumes isotropic inputs: with ``x ~ N(0, Sigma)`` (``sim.train(inp
 ``Sigma_tr`` is anisotropic and the same eigendecomposition gives exact GD.
 
 ``engine="loop"`` runs the literal PyTorch-style loop on ``S`` with the data matrix; ``engine="spectral"`` evaluates
-the closed form at the recorded steps only.  Both compute the losses from residuals at the recorded steps.
+the closed form at the recorded steps only.  Both compute the losses from residuals at the recorded steps.  The loop
+engine also runs the other optimizers of :mod:`sim.optimizers` (momentum, Nesterov, mini-batch SGD, Adam, AdamW;
+beyond the paper) with the same gradient; the closed form above is GD's only.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .metrics import Recorder
+from .optimizers import Batches, Optimizer, Spec
+from .optimizers import check_stable as check_stable_opt
 from .problem import Problem
-from .stability import check_stable
+from .stability import DivergenceError, check_stable
 
 #: Bytes allowed for one block of residuals in the spectral engine (records are processed in blocks).
 BLOCK_BYTES = 64 * 2**20
@@ -118,26 +122,64 @@ def run_loop(
     eps: float,
     progress: bool = False,
     exact_accuracy: bool = True,
+    optimizer: Spec | None = None,
+    rng: np.random.Generator | None = None,
 ) -> Recorder:
-    """Loop engine: literal full-batch GD on ``S`` with the data matrix, as PyTorch does it.
+    """Loop engine: the literal training loop on ``S`` with the data matrix, as PyTorch does it.
 
-    Per step: ``R = X S - Y``; ``grad = (2 / (N d_out)) X^T R + (gamma / d_out) S``; ``S <- S - eta grad``.
+    Per step: ``R = X S - Y``; ``grad = (2 / (N d_out)) X^T R + (gamma / d_out) S``; then the update rule of
+    ``optimizer`` (:mod:`sim.optimizers`; default GD: ``S <- S - eta grad``).  For ``"sgd"`` the step uses one
+    mini-batch ``B`` of the rows (``N -> |B|``, batches from :class:`sim.optimizers.Batches` with ``rng``); losses
+    and accuracies are always recorded on the whole training and held-out sets.
+
+    GD, momentum and Nesterov are checked for stability before the loop (:func:`sim.stability.check_stable`,
+    :func:`sim.optimizers.check_stable`); for every optimizer but GD a non-finite (mini-batch) loss at step ``t``
+    raises :class:`sim.DivergenceError` naming ``t``.
     """
+    spec = Spec() if optimizer is None else optimizer
     (teacher,) = problem.teacher
     (s,) = problem.student
     s = s.copy()
     x, y, x_gen = problem.x, problem.y, problem.x_gen
     y_gen = x_gen @ teacher
     n, d_out = y.shape
-    check_stable(np.linalg.eigvalsh(problem.gram), eta=eta, gamma=gamma, d_out=d_out)
+    if spec.name == "gd":
+        check_stable(np.linalg.eigvalsh(problem.gram), eta=eta, gamma=gamma, d_out=d_out)
+    elif spec.name in ("momentum", "nesterov"):
+        check_stable_opt(spec, np.linalg.eigvalsh(problem.gram), eta=eta, gamma=gamma, d_out=d_out)
+    opt = Optimizer(spec, eta, (s,))
+    batches = None if spec.name != "sgd" else Batches(n, spec.batch_size, rng)
+    watch = spec.name != "gd"
     rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
-    for t in tqdm(range(int(steps[-1]) + 1), disable=not progress, desc="GD (1-layer loop)"):
-        res = x @ s - y
-        if t in where:
-            rec.put(where[t], res, x_gen @ s - y_gen, s - teacher)
-        if t == steps[-1]:
-            break
-        grad = (2.0 / (n * d_out)) * (x.T @ res) + (gamma / d_out) * s
-        s -= eta * grad
+    last = int(steps[-1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in tqdm(range(last + 1), disable=not progress, desc=f"{spec.name} (1-layer loop)"):
+            if batches is None or t in where:
+                res = x @ s - y
+                if t in where:
+                    rec.put(where[t], res, x_gen @ s - y_gen, s - teacher)
+            if t == last:
+                break
+            if batches is None:
+                xb, rb, nb = x, res, n
+            else:
+                idx = batches.next()
+                xb = x[idx]
+                rb, nb = xb @ s - y[idx], len(idx)
+            if watch and not np.isfinite(rb).all():
+                _diverged(spec, t, eta=eta, gamma=gamma, batch=batches is not None)
+            grad = (2.0 / (nb * d_out)) * (xb.T @ rb) + (gamma / d_out) * s
+            opt.step((s,), (grad,))
+    if watch and not rec.finite(slice(None)):
+        _diverged(spec, last, eta=eta, gamma=gamma, batch=False)
     return rec
+
+
+def _diverged(spec: Spec, t: int, *, eta: float, gamma: float, batch: bool) -> None:
+    what = "mini-batch loss" if batch else "training loss"
+    raise DivergenceError(
+        f"{spec.name} diverged: the {what} at step {t} is not finite (eta={eta:g}, gamma={gamma:g},"
+        f" {', '.join(f'{k}={v}' for k, v in spec.params().items() if v is not None and k != 'optimizer')});"
+        f" lower eta"
+    )

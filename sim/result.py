@@ -21,9 +21,10 @@ _ARRAYS = (
 
 @dataclass(frozen=True)
 class TrainResult:
-    """Losses and accuracies of one gradient-descent run, one entry per recorded step.
+    """Losses and accuracies of one training run, one entry per recorded step.
 
-    * ``t`` -- the recorded GD steps (``int64``, ascending).
+    * ``t`` -- the recorded steps (``int64``, ascending): the number of optimizer updates so far (GD steps by
+      default; mini-batch updates for ``optimizer="sgd"``).
     * ``train_loss`` -- Eq. (1) (Eq. 17 for two layers): mean over the ``n_train`` training samples *and* the
       ``d_out`` outputs of the squared residual against the (possibly noisy) training labels.
     * ``gen_loss`` -- the same mean over a held-out set of ``n_gen`` fresh Gaussian inputs with noise-free
@@ -50,7 +51,9 @@ class TrainResult:
       recorded, as ``gen_acc_exact``.
     * ``params`` -- every setting of the run, including ``seed``, the resolved ``n_gen`` and the ``engine`` used;
       ``input_cov`` and ``inputs`` are recorded compactly (``None``, ``"spectrum(n=d_in)"``/``"matrix(n=d_in)"``,
-      ``"matrix(rows x cols)"``), not as arrays.
+      ``"matrix(rows x cols)"``), not as arrays; ``optimizer`` and its settings ``momentum``, ``batch_size``,
+      ``betas``, ``adam_eps``, ``weight_decay`` (resolved defaults; ``None`` for keywords the optimizer does not
+      use).
 
     The arrays are read-only.
     """

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _validate as v
 from . import linear, two_layer
+from .optimizers import shuffle_rng
 from .problem import draw
 from .result import TrainResult
 from .schedule import log_steps
@@ -35,8 +36,17 @@ def train(
     exact_accuracy: bool | None = None,
     input_cov=None,
     inputs=None,
+    optimizer: str = "gd",
+    momentum: float | None = None,
+    batch_size: int | None = None,
+    betas: tuple[float, float] | None = None,
+    adam_eps: float | None = None,
+    weight_decay: float | None = None,
 ) -> TrainResult:
-    """Full-batch GD of a student on a teacher's labels (Sections 3, 4; Appendix A); numpy ground truth.
+    """Train a student on a teacher's labels (Sections 3, 4; Appendix A); numpy ground truth.
+
+    By default full-batch GD, as in the paper (Eq. 3); ``optimizer=`` selects momentum, Nesterov, mini-batch SGD,
+    Adam or AdamW with PyTorch's update rules (:mod:`sim.optimizers`, beyond the paper).
 
     Model: one linear layer ``f(x) = S^T x`` (``hidden=None``, Eq. 1) or two layers ``f(x) = S1^T sigma(S0^T x)``
     (``hidden=d_h``, Eq. 17, ``activation`` ``"linear"`` or ``"tanh"``).  Teacher and student share the
@@ -57,15 +67,22 @@ def train(
     Parameters
     ----------
     d_in, n_train, d_out, steps : int >= 1
-        Input dimension, number of training samples (``lam = d_in / n_train``), outputs, GD steps.
+        Input dimension, number of training samples (``lam = d_in / n_train``), outputs, and optimizer steps
+        (parameter updates: one GD step, or one mini-batch update for ``"sgd"``).
     eta : float > 0
-        Learning rate.  One layer: refused with :class:`sim.DivergenceError` (a ``ValueError``) when the top mode
-        of ``Sigma_tr`` would not shrink, ``|1 - (eta/d_out)(2 nu_max + gamma)| >= 1``.
+        Learning rate of every optimizer (PyTorch's ``lr``; the default 0.01 is the paper's, Adam users often
+        pass ``1e-3``).  One layer: refused with :class:`sim.DivergenceError` (a ``ValueError``) when the top mode
+        of ``Sigma_tr`` would not shrink: GD ``|1 - (eta/d_out)(2 nu_max + gamma)| >= 1``; momentum
+        ``eta (2 nu_max + gamma)/d_out >= 2 (1 + momentum)``; Nesterov ``>= 2 (1 + momentum)/(1 + 2 momentum)``.
+        SGD, Adam and two-layer runs have no a-priori test: a non-finite loss raises ``DivergenceError`` naming
+        the step.
     gamma : float >= 0
-        Weight decay (Eq. 3).
+        Weight decay of the loss (Eq. 3), for every optimizer: ``(gamma/d_out) W`` is part of each gradient.
     record : None or iterable of int
-        Steps to record, each in ``[0, steps]`` (sorted and de-duplicated).  ``None``: ~200 log-spaced steps
-        including ``0`` and ``steps`` (:func:`sim.schedule.log_steps`).
+        Steps to record, each in ``[0, steps]`` (sorted and de-duplicated): the state after that many updates
+        (``0``: the initialisation), with losses and accuracies on the whole training and held-out sets (for
+        ``"sgd"`` too).  ``None``: ~200 log-spaced steps including ``0`` and ``steps``
+        (:func:`sim.schedule.log_steps`).
     eps : float > 0
         Accuracy threshold on the per-sample mean-over-outputs squared error.
     seed : int >= 0
@@ -82,8 +99,8 @@ def train(
     student_scale : float >= 0
         ``alpha`` of ``S -> alpha S`` at initialisation (Section 3.1.3).
     engine : "auto", "loop" or "spectral"
-        ``"spectral"``: closed form in the eigenbasis of ``Sigma_tr`` (one linear layer only); ``"loop"``: literal
-        GD; ``"auto"``: spectral for one linear layer, loop otherwise.
+        ``"spectral"``: closed form in the eigenbasis of ``Sigma_tr`` (one linear layer, GD only); ``"loop"``: the
+        literal training loop; ``"auto"``: spectral for one linear layer trained by GD, loop otherwise.
     progress : bool
         Show a tqdm bar for the loop engines.
     exact_accuracy : None or bool
@@ -108,6 +125,34 @@ def train(
         covariance of the held-out rows plays ``Sigma``: ``gen_loss_exact`` is ``tr(D^T Sigma_gen D) / d_out``, the
         mean over held-out rows of ``||D^T x||^2 / d_out`` (so it equals ``gen_loss`` up to round-off for one
         layer), and ``gen_acc_exact`` the Gaussian form with ``D^T Sigma_gen D``.
+    optimizer : "gd", "momentum", "nesterov", "sgd", "adam" or "adamw"
+        The update rule, as PyTorch's ``torch.optim.SGD`` (``"gd"``, ``"momentum"``, ``"nesterov"``, ``"sgd"``),
+        ``torch.optim.Adam`` and ``torch.optim.AdamW``; the formulas, with links to PyTorch's documented
+        algorithms, are in :mod:`sim.optimizers`.  Heavy ball: ``b_1 = g_1``, ``b_t = beta b_{t-1} + g_t``,
+        ``W <- W - eta b_t`` (Nesterov: ``W <- W - eta (g_t + beta b_t)``).  Adam: ``m``, ``v`` with bias
+        correction, ``W <- W - eta mhat/(sqrt(vhat) + adam_eps)``; ``"adam"`` adds ``weight_decay W`` to ``g_t``,
+        ``"adamw"`` multiplies ``W`` by ``1 - eta weight_decay`` before the step.  ``"gd"`` gives exactly the
+        numbers of a run without the keyword.  The keywords below belong to the optimizers named; giving one to
+        another optimizer is a ``ValueError``.
+    momentum : float in [0, 1)
+        ``beta`` of ``"momentum"`` and ``"nesterov"`` (required for them).
+    batch_size : int in [1, n_train]
+        Mini-batch size of ``"sgd"`` (required).  Each epoch the training rows are reshuffled (a permutation drawn
+        from :func:`sim.optimizers.shuffle_rng`, a stream of ``seed`` independent of the problem's draw, so the
+        data, teacher and student are those of a GD run with the same seed) and cut into consecutive batches, the
+        last one smaller when ``batch_size`` does not divide ``n_train`` (PyTorch's ``DataLoader(shuffle=True)``).
+        One step is one mini-batch update (an epoch is ``ceil(n_train / batch_size)`` steps); the gradient is
+        that of the loss averaged over the batch (plus the ``gamma`` term).
+    betas : pair of floats in [0, 1)
+        ``(b1, b2)`` of ``"adam"``/``"adamw"`` (default ``(0.9, 0.999)``).
+    adam_eps : float > 0
+        Adam's ``eps``, added after the square root of the bias-corrected second moment (default ``1e-8``).
+    weight_decay : float >= 0
+        The optimizer-side decay of ``"adam"`` (L2-coupled: ``g_t + weight_decay W``, the same as raising
+        ``gamma`` by ``d_out weight_decay``) and ``"adamw"`` (decoupled: ``W (1 - eta weight_decay)``); default
+        ``0`` (adam), ``0.01`` (adamw), as PyTorch.  It coexists with ``gamma``, the loss-side decay: with
+        ``"adamw"`` both may be > 0 (``gamma`` then passes through Adam's normalisation, ``weight_decay`` does
+        not).  For GD, momentum and SGD use ``gamma`` (PyTorch's ``SGD(weight_decay=w)`` is ``gamma = d_out w``).
     """
     d_in = v.integer("d_in", d_in)
     n_train = v.integer("n_train", n_train)
@@ -138,7 +183,18 @@ def train(
         raise ValueError(f"activation={activation!r} needs a hidden layer: pass hidden=<int >= 1> (or use 'linear')")
     if engine == "spectral" and hidden is not None:
         raise ValueError("engine='spectral' needs hidden=None (one linear layer); use engine='loop' or 'auto'")
-    used = engine if engine != "auto" else ("spectral" if hidden is None else "loop")
+    spec = v.optimizer(
+        optimizer,
+        momentum=momentum,
+        batch_size=batch_size,
+        betas=betas,
+        adam_eps=adam_eps,
+        weight_decay=weight_decay,
+        n_train=n_train,
+    )
+    if engine == "spectral" and spec.name != "gd":
+        raise ValueError(f"engine='spectral' needs optimizer='gd' (got {spec.name!r}); use engine='loop' or 'auto'")
+    used = engine if engine != "auto" else ("spectral" if hidden is None and spec.name == "gd" else "loop")
     t = log_steps(steps) if record is None else v.record_steps(record, steps)
 
     problem = draw(
@@ -155,12 +211,11 @@ def train(
         inputs=data,
     )
     kw = {"eta": eta, "gamma": gamma, "eps": eps, "exact_accuracy": exact}
-    if hidden is not None:
-        rec = two_layer.run(problem, t, progress=progress, **kw)
-    elif used == "spectral":
+    if used == "spectral":
         rec = linear.run_spectral(problem, t, **kw)
     else:
-        rec = linear.run_loop(problem, t, progress=progress, **kw)
+        kw |= {"progress": progress, "optimizer": spec, "rng": shuffle_rng(seed) if spec.name == "sgd" else None}
+        rec = (linear.run_loop if hidden is None else two_layer.run)(problem, t, **kw)
 
     params = {
         "d_in": d_in,
@@ -183,6 +238,7 @@ def train(
         "record": "log" if record is None else "explicit",
         "input_cov": None if cov is None else f"{cov[0]}(n={d_in})",
         "inputs": None if data is None else f"matrix({data.shape[0]}x{data.shape[1]})",
+        **spec.params(),
     }
     return TrainResult(
         t=rec.t,

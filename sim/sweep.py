@@ -23,7 +23,8 @@ Prediction (``theory=``), computed once per parameter point (not per seed), at `
     ~4-9 s per point, so those evaluations are submitted to the executor too; ``None``: no prediction.  At
     ``eta = 0.01`` the two theories differ by ~0.03 % in ``t*``, far below the finite-size scatter.  The MP-limit
     theory covers one linear layer without label noise and with ``student_scale = 1``; other runs get ``None`` and
-    a ``pred_note``.
+    a ``pred_note``, and so do runs with ``optimizer`` other than ``"gd"`` (the theory is full-batch GD; compare
+    them with a GD point of the same grid).
 
 Output file (``out=``): JSON lines, appended and ``fsync``'d as runs finish, by the calling process only.
     ``{"kind": "run", ...}`` lines hold one full table row (parameters, seed, measured and predicted times, status),
@@ -65,8 +66,9 @@ from . import _validate as v
 from .runner import train
 from .sweep_exec import _new_pool, _Serial, _single_threaded_blas_env
 from .sweep_grid import GRID_KEYS as GRID_KEYS
+from .sweep_grid import OPTIMIZER_KEYS as OPTIMIZER_KEYS
+from .sweep_grid import ROW_DEFAULTS, _points, _seeds
 from .sweep_grid import TRAIN_KEYS as TRAIN_KEYS
-from .sweep_grid import _points, _seeds
 from .sweep_log import _FORMAT, _hash, _Log
 from .sweep_predict import THEORIES, _pred_failed, _predict_flow, _predict_gd, _skip_note
 from .sweep_result import COLUMNS, SweepResult
@@ -106,10 +108,15 @@ def sweep(
     ----------
     grid : mapping
         ``sim.train`` argument names (``d_in``, ``n_train``, ``d_out``, ``eta``, ``gamma``, ``steps``, ``eps``,
-        ``hidden``, ``activation``, ``n_gen``, ``label_noise``, ``student_scale``, ``engine``) or ``lam`` (meaning
-        ``n_train = round(d_in / lam)``) to lists of values; a single value counts as a one-element list.  The sweep
-        is their Cartesian product.  ``d_in`` and ``steps`` are required, and exactly one of ``lam``, ``n_train``;
-        the other arguments default to ``sim.train``'s.
+        ``hidden``, ``activation``, ``n_gen``, ``label_noise``, ``student_scale``, ``engine``, and ``optimizer``,
+        ``momentum``, ``batch_size``, ``betas``, ``adam_eps``, ``weight_decay``) or ``lam`` (meaning
+        ``n_train = round(d_in / lam)``) to lists of values; a single value counts as a one-element list (for
+        ``betas`` one pair ``(b1, b2)`` counts as one value).  The sweep is their Cartesian product.  ``d_in`` and
+        ``steps`` are required, and exactly one of ``lam``, ``n_train``; the other arguments default to
+        ``sim.train``'s.  Optimizer keywords apply only to the points whose optimizer uses them (e.g.
+        ``{"optimizer": ["gd", "sgd"], "batch_size": [10, 100]}`` is three runs per seed); a GD point has the run
+        key it had before optimizers existed (:mod:`sim.sweep_grid`).  ``steps`` counts optimizer updates (for
+        ``"sgd"`` mini-batches), and so do the measured times.
     seeds : iterable of int >= 0
         Every point runs once per seed (``sim.train(seed=...)``: the run is reproducible).
     executor : None, "serial" or concurrent.futures.Executor
@@ -173,7 +180,7 @@ def sweep(
         for seed in seed_list:
             ident = {"format": _FORMAT, "params": params, "lam": lam, "seed": seed, "level": level, "points": points}
             key = _hash(ident | {"theory": theory})
-            base = {"key": key, "seed": seed, **params, "lam": lam, "lam_eff": lam_eff, "level": level}
+            base = {"key": key, "seed": seed, **ROW_DEFAULTS, **params, "lam": lam, "lam_eff": lam_eff, "level": level}
             base |= {"points": points, "theory": theory}
             runs.append((key, base, params, seed, pkey, inputs if inputs is not None else note))
 
@@ -190,7 +197,7 @@ def sweep(
                     preds[rec["pkey"]] = {k: rec.get(k) for k in ("pred_t_train", "pred_t_gen", "pred_delta")}
                     preds[rec["pkey"]]["pred_note"] = None
                 elif rec.get("kind") == "run" and rec.get("status") == "ok" and rec.get("key") in wanted:
-                    rows.setdefault(rec["key"], {c: rec.get(c) for c in COLUMNS})
+                    rows.setdefault(rec["key"], {c: rec.get(c, ROW_DEFAULTS.get(c)) for c in COLUMNS})
         reused = len(rows)
         todo = [r for r in runs if r[0] not in rows]
         result = _execute(

@@ -95,4 +95,6 @@ def _skip_note(params: dict, theory) -> str | None:
         return "no MP-limit prediction with label noise"
     if params["student_scale"] != 1:
         return "no MP-limit prediction for student_scale != 1"
+    if params.get("optimizer", "gd") != "gd":
+        return f"no MP-limit prediction for optimizer={params['optimizer']!r} (the theory is full-batch GD)"
     return None

@@ -31,6 +31,12 @@ COLUMNS = (
     "label_noise",
     "student_scale",
     "engine",
+    "optimizer",
+    "momentum",
+    "batch_size",
+    "betas",
+    "adam_eps",
+    "weight_decay",
     "level",
     "points",
     "t_train",
@@ -54,7 +60,8 @@ DETERMINISTIC = tuple(c for c in COLUMNS if c not in ("wall_time", "attempts"))
 class SweepResult:
     """Tidy table returned by :func:`sim.sweep`: one dict per (grid point, seed), in grid order (seeds innermost).
 
-    Columns (:data:`COLUMNS`): ``key``, ``seed``, the ``sim.train`` arguments (``d_in`` ... ``engine``), ``lam`` (the
+    Columns (:data:`COLUMNS`): ``key``, ``seed``, the ``sim.train`` arguments (``d_in`` ... ``engine``, then
+    ``optimizer`` ... ``weight_decay``: ``None`` where the optimizer does not use the keyword), ``lam`` (the
     grid's value, or ``d_in/n_train``), ``lam_eff = d_in / n_train``, ``level``, ``points``, the measured ``t_train``,
     ``t_gen``, ``delta = t_gen - t_train`` (GD steps; ``None`` where the level is not reached), ``theory`` and the
     prediction ``pred_t_train``, ``pred_t_gen``, ``pred_delta``, ``pred_note`` (why a prediction is missing),

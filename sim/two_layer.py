@@ -13,6 +13,10 @@ Eq. (3).  ``sigma`` is the identity (``"linear"``) or ``tanh``.
 * Tanh: the literal back-propagation through the data matrix at every step (its ``N x d_h`` temporaries live in
   scratch arrays reused from step to step).
 
+Other optimizers (:mod:`sim.optimizers`, beyond the paper) use the same gradients: momentum and Nesterov in the
+eigenbasis (their updates are linear in the gradient), Adam/AdamW in the original basis (elementwise updates do not
+commute with the rotation), mini-batch SGD by back-propagation through one batch of the data per step.
+
 There is no closed-form stability test for two layers: a run whose losses stop being finite raises
 :class:`sim.DivergenceError` (checked at every recorded step and every ``CHECK_EVERY`` steps).
 """
@@ -23,6 +27,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .metrics import Recorder
+from .optimizers import Batches, Optimizer, Spec
 from .problem import Problem, forward
 from .stability import DivergenceError
 
@@ -81,32 +86,50 @@ def run(
     eps: float,
     progress: bool = False,
     exact_accuracy: bool = True,
+    optimizer: Spec | None = None,
+    rng: np.random.Generator | None = None,
 ) -> Recorder:
-    """Literal GD loop for two layers; linear activation uses the Gram-matrix shortcut (see module docstring)."""
+    """Literal training loop for two layers (see module docstring); update rule of ``optimizer`` (default GD).
+
+    Linear activation with GD, momentum or Nesterov: the Gram-matrix shortcut in the eigenbasis of ``Sigma_tr``
+    (these updates are linear in the gradient, so they commute with the rotation); with Adam/AdamW (elementwise, not
+    rotation invariant) the same gradients with ``Sigma_tr`` itself in the original basis.  ``"sgd"``:
+    back-propagation through one mini-batch of the data per step (``rng``: :class:`sim.optimizers.Batches`).
+    """
+    spec = Spec() if optimizer is None else optimizer
+    if spec.name == "sgd":
+        return _run_batches(problem, steps, eta=eta, gamma=gamma, eps=eps, progress=progress,
+                            exact_accuracy=exact_accuracy, spec=spec, rng=rng)  # fmt: skip
     s0, s1 = (w.copy() for w in problem.student)
     linear = problem.activation == "linear"
     t_mat = problem.teacher_matrix
     y_gen = problem.y_gen
-    if linear:
+    v = None
+    if linear and spec.rotation_invariant:
         nu, v = np.linalg.eigh(problem.gram)  # Sigma_tr = v diag(nu) v^T; iterate on v^T S0 (module docstring)
-        s0, t_rot, drive = v.T @ s0, v.T @ t_mat, v.T @ problem.noise_drive
+        s0, t_rot, drive, sig = v.T @ s0, v.T @ t_mat, v.T @ problem.noise_drive, nu
+        work = np.empty(s0.shape)
+    elif linear:  # Adam: elementwise, so the original basis
+        t_rot, drive, sig = t_mat, problem.noise_drive, problem.gram
         work = np.empty(s0.shape)
     else:
         y = problem.y
         n_h = (problem.x.shape[0], s0.shape[1])
         work = (np.empty(n_h), np.empty(n_h), np.empty(n_h), np.empty(s0.shape))  # scratch of gradients_data
+    opt = Optimizer(spec, eta, (s0, s1))
     rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
     last = int(steps[-1])
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in tqdm(range(last + 1), disable=not progress, desc=f"GD (2-layer {problem.activation})"):
+        for t in tqdm(range(last + 1), disable=not progress, desc=f"{spec.name} (2-layer {problem.activation})"):
             if linear:
                 if t in where:
-                    d = v @ (s0 @ s1 - t_rot)
+                    d = s0 @ s1 - t_rot
+                    d = d if v is None else v @ d
                     rec.put(where[t], problem.x @ d - problem.noise, problem.x_gen @ d, d)
                 if t == last:
                     break
-                g0, g1 = gradients_linear(s0, s1, nu, t_rot, drive, gamma=gamma, out=work)
+                g0, g1 = gradients_linear(s0, s1, sig, t_rot, drive, gamma=gamma, out=work)
             else:
                 res, g0, g1 = gradients_data(s0, s1, problem.x, y, gamma=gamma, activation="tanh", work=work)
                 if t in where:
@@ -115,13 +138,47 @@ def run(
                     break
             if (t in where and not rec.finite(where[t])) or (t % CHECK_EVERY == 0 and not np.isfinite(g0).all()):
                 raise DivergenceError(
-                    f"two-layer GD diverged by step {t} (eta={eta:g}, gamma={gamma:g}): losses are no longer finite;"
-                    f" lower eta"
+                    f"two-layer {spec.name} diverged by step {t} (eta={eta:g}, gamma={gamma:g}): losses are no longer"
+                    f" finite; lower eta"
                 )
-            g0 *= eta
-            s0 -= g0
-            g1 *= eta
-            s1 -= g1
+            opt.step((s0, s1), (g0, g1))
     if not rec.finite(slice(None)):
-        raise DivergenceError(f"two-layer GD diverged (eta={eta:g}, gamma={gamma:g}): non-finite losses; lower eta")
+        raise DivergenceError(
+            f"two-layer {spec.name} diverged (eta={eta:g}, gamma={gamma:g}): non-finite losses; lower eta"
+        )
     return rec
+
+
+def _run_batches(problem, steps, *, eta, gamma, eps, progress, exact_accuracy, spec, rng) -> Recorder:
+    """Mini-batch SGD for two layers: per step, back-propagation through one batch of the data matrix."""
+    s0, s1 = (w.copy() for w in problem.student)
+    act = problem.activation
+    x, y, x_gen, y_gen = problem.x, problem.y, problem.x_gen, problem.y_gen
+    t_mat = problem.teacher_matrix
+    batches = Batches(x.shape[0], spec.batch_size, rng)
+    opt = Optimizer(spec, eta, (s0, s1))
+    rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
+    where = {int(t): i for i, t in enumerate(steps)}
+    last = int(steps[-1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in tqdm(range(last + 1), disable=not progress, desc=f"sgd (2-layer {act})"):
+            if t in where:
+                d = None if t_mat is None else s0 @ s1 - t_mat
+                train_res = forward((s0, s1), x, act) - y
+                rec.put(where[t], train_res, forward((s0, s1), x_gen, act) - y_gen, d)
+                if not rec.finite(where[t]):
+                    _diverged(t, eta, gamma, "training loss")
+            if t == last:
+                break
+            idx = batches.next()
+            res, g0, g1 = gradients_data(s0, s1, x[idx], y[idx], gamma=gamma, activation=act)
+            if not np.isfinite(res).all():
+                _diverged(t, eta, gamma, "mini-batch loss")
+            opt.step((s0, s1), (g0, g1))
+    return rec
+
+
+def _diverged(t, eta, gamma, what):
+    raise DivergenceError(
+        f"two-layer sgd diverged: the {what} at step {t} is not finite (eta={eta:g}, gamma={gamma:g}); lower eta"
+    )
