@@ -31,7 +31,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .metrics import Recorder
-from .optimizers import Batches, Optimizer, Spec
+from .optimizers import BLOW_UP, Batches, Optimizer, Spec, blown_up
 from .optimizers import check_stable as check_stable_opt
 from .problem import Problem
 from .stability import DivergenceError, check_stable
@@ -133,8 +133,9 @@ def run_loop(
     and accuracies are always recorded on the whole training and held-out sets.
 
     GD, momentum and Nesterov are checked for stability before the loop (:func:`sim.stability.check_stable`,
-    :func:`sim.optimizers.check_stable`); for every optimizer but GD a non-finite (mini-batch) loss at step ``t``
-    raises :class:`sim.DivergenceError` naming ``t``.
+    :func:`sim.optimizers.check_stable`); for every optimizer but GD a (mini-batch) loss at step ``t`` that is not
+    finite or exceeds ``1e12`` times the initial training loss (:func:`sim.optimizers.blown_up`) raises
+    :class:`sim.DivergenceError` naming ``t``.
     """
     spec = Spec() if optimizer is None else optimizer
     (teacher,) = problem.teacher
@@ -150,6 +151,7 @@ def run_loop(
     opt = Optimizer(spec, eta, (s,))
     batches = None if spec.name != "sgd" else Batches(n, spec.batch_size, rng)
     watch = spec.name != "gd"
+    initial = float(np.mean((x @ s - y) ** 2))
     rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
     last = int(steps[-1])
@@ -167,7 +169,7 @@ def run_loop(
                 idx = batches.next()
                 xb = x[idx]
                 rb, nb = xb @ s - y[idx], len(idx)
-            if watch and not np.isfinite(rb).all():
+            if watch and blown_up(float(np.mean(rb * rb)), initial):
                 _diverged(spec, t, eta=eta, gamma=gamma, batch=batches is not None)
             grad = (2.0 / (nb * d_out)) * (xb.T @ rb) + (gamma / d_out) * s
             opt.step((s,), (grad,))
@@ -179,7 +181,8 @@ def run_loop(
 def _diverged(spec: Spec, t: int, *, eta: float, gamma: float, batch: bool) -> None:
     what = "mini-batch loss" if batch else "training loss"
     raise DivergenceError(
-        f"{spec.name} diverged: the {what} at step {t} is not finite (eta={eta:g}, gamma={gamma:g},"
+        f"{spec.name} diverged: the {what} at step {t} is not finite or above {BLOW_UP:g} times its initial value"
+        f" (eta={eta:g}, gamma={gamma:g},"
         f" {', '.join(f'{k}={v}' for k, v in spec.params().items() if v is not None and k != 'optimizer')});"
         f" lower eta"
     )

@@ -74,8 +74,9 @@ def train(
         pass ``1e-3``).  One layer: refused with :class:`sim.DivergenceError` (a ``ValueError``) when the top mode
         of ``Sigma_tr`` would not shrink: GD ``|1 - (eta/d_out)(2 nu_max + gamma)| >= 1``; momentum
         ``eta (2 nu_max + gamma)/d_out >= 2 (1 + momentum)``; Nesterov ``>= 2 (1 + momentum)/(1 + 2 momentum)``.
-        SGD, Adam and two-layer runs have no a-priori test: a non-finite loss raises ``DivergenceError`` naming
-        the step.
+        SGD, Adam and two-layer runs have no a-priori test: a loss that is not finite (or, for the optimizers other
+        than GD on one layer and for SGD, above ``1e12`` times its initial value) raises ``DivergenceError``
+        naming the step.
     gamma : float >= 0
         Weight decay of the loss (Eq. 3), for every optimizer: ``(gamma/d_out) W`` is part of each gradient.
     record : None or iterable of int

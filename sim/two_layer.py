@@ -27,7 +27,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .metrics import Recorder
-from .optimizers import Batches, Optimizer, Spec
+from .optimizers import BLOW_UP, Batches, Optimizer, Spec, blown_up
 from .problem import Problem, forward
 from .stability import DivergenceError
 
@@ -94,7 +94,8 @@ def run(
     Linear activation with GD, momentum or Nesterov: the Gram-matrix shortcut in the eigenbasis of ``Sigma_tr``
     (these updates are linear in the gradient, so they commute with the rotation); with Adam/AdamW (elementwise, not
     rotation invariant) the same gradients with ``Sigma_tr`` itself in the original basis.  ``"sgd"``:
-    back-propagation through one mini-batch of the data per step (``rng``: :class:`sim.optimizers.Batches`).
+    back-propagation through one mini-batch of the data per step (``rng``: :class:`sim.optimizers.Batches`), stopped
+    with :class:`sim.DivergenceError` when a mini-batch loss blows up (:func:`sim.optimizers.blown_up`).
     """
     spec = Spec() if optimizer is None else optimizer
     if spec.name == "sgd":
@@ -156,6 +157,7 @@ def _run_batches(problem, steps, *, eta, gamma, eps, progress, exact_accuracy, s
     x, y, x_gen, y_gen = problem.x, problem.y, problem.x_gen, problem.y_gen
     t_mat = problem.teacher_matrix
     batches = Batches(x.shape[0], spec.batch_size, rng)
+    initial = float(np.mean((forward((s0, s1), x, act) - y) ** 2))
     opt = Optimizer(spec, eta, (s0, s1))
     rec = Recorder(steps, eps, exact_accuracy, problem.cov_factor)
     where = {int(t): i for i, t in enumerate(steps)}
@@ -172,7 +174,7 @@ def _run_batches(problem, steps, *, eta, gamma, eps, progress, exact_accuracy, s
                 break
             idx = batches.next()
             res, g0, g1 = gradients_data(s0, s1, x[idx], y[idx], gamma=gamma, activation=act)
-            if not np.isfinite(res).all():
+            if blown_up(float(np.mean(res * res)), initial):
                 _diverged(t, eta, gamma, "mini-batch loss")
             opt.step((s0, s1), (g0, g1))
     return rec
@@ -180,5 +182,6 @@ def _run_batches(problem, steps, *, eta, gamma, eps, progress, exact_accuracy, s
 
 def _diverged(t, eta, gamma, what):
     raise DivergenceError(
-        f"two-layer sgd diverged: the {what} at step {t} is not finite (eta={eta:g}, gamma={gamma:g}); lower eta"
+        f"two-layer sgd diverged: the {what} at step {t} is not finite or above {BLOW_UP:g} times its initial value"
+        f" (eta={eta:g}, gamma={gamma:g}); lower eta"
     )
