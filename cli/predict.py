@@ -4,11 +4,22 @@ Grokking times (Section 3.1.3), losses (Eqs. 8, 9, 13, 15) and accuracies (Eqs. 
 ``t -> inf`` plateaus; optionally certified (Arb balls, :mod:`numerics.certify`) where that is implemented.  With
 ``--d-in`` also the finite-size band over runs (:mod:`numerics.finite_size`): quantiles of the grokking times, the
 fraction of runs that never grok (or not by ``--t-max``), and the loss and accuracy bands at ``--t``.
+
+Beyond the paper's isotropic inputs: ``--spectrum powerlaw:ALPHA[:N]`` (population spectrum ``k^-ALPHA``,
+``k = 1..N``, mean 1, :func:`numerics.spectra.power_law`; ``N = 1000`` by default) or ``--dataset digits`` (the
+covariance spectrum of scikit-learn's standardised digits, :func:`numerics.datasets.digits_spectrum`) make every
+number the structured theory's, ``spectrum=`` of :func:`numerics.grokking_time`, :func:`numerics.train_loss` and
+:func:`numerics.gen_loss` (:mod:`numerics.structured`).  Combinations the structured theory does not cover are
+usage errors (exit code 2), not tracebacks: whatever ``numerics`` refuses with ``NotImplementedError`` (so far weight
+decay and ``--dynamics gd``), and ``--certify`` and the finite-size band ``--d-in``, which exist for isotropic inputs
+only.  The finite-size band's spectrum method is ``--fs-spectrum`` (it was ``--spectrum`` before the structured
+inputs took that name).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 
 import mpmath
@@ -40,10 +51,87 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="finite size: seed of the runs (default 0)")
     p.add_argument("--t-max", type=float, default=None, help="finite size: report the runs not grokked by this step")
     p.add_argument(
-        "--spectrum", choices=("auto", "exact", "hybrid"), default="auto", help="finite size: spectrum method"
+        "--fs-spectrum",
+        choices=("auto", "exact", "hybrid"),
+        default="auto",
+        help="finite size: method for the spectrum of Sigma_tr (default auto)",
+    )
+    inputs = p.add_mutually_exclusive_group()
+    inputs.add_argument(
+        "--spectrum",
+        type=parse_spectrum,
+        default=None,
+        metavar="powerlaw:ALPHA[:N]",
+        help="structured inputs x ~ N(0, Sigma): population spectrum k^-ALPHA, k = 1..N (default N = 1000), mean 1",
+    )
+    inputs.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=None,
+        help="structured inputs with the covariance spectrum of a real dataset (digits: scikit-learn, d = 61)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     return p
+
+
+#: ``--dataset`` choices
+DATASETS = ("digits",)
+#: default number of eigenvalues of ``--spectrum powerlaw:ALPHA``
+POWERLAW_N = 1000
+
+
+def parse_spectrum(text: str) -> dict:
+    """``powerlaw:ALPHA[:N]`` -> ``{"kind": "powerlaw", "alpha": ALPHA, "n": N}`` (``N`` defaults to
+    :data:`POWERLAW_N`); ``argparse.ArgumentTypeError`` (a usage error, exit code 2) for anything else."""
+    parts = text.split(":")
+    if parts[0] in ("auto", "exact", "hybrid") and len(parts) == 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a finite-size spectrum method, now --fs-spectrum; --spectrum takes powerlaw:ALPHA[:N]"
+        )
+    if parts[0] != "powerlaw" or len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(
+            f"expected powerlaw:ALPHA[:N] (e.g. powerlaw:1 or powerlaw:0.5:2000), got {text!r}"
+        )
+    try:
+        alpha = float(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ALPHA must be a real number, got {parts[1]!r} in {text!r}") from None
+    if not np.isfinite(alpha):
+        raise argparse.ArgumentTypeError(f"ALPHA must be finite, got {parts[1]!r} in {text!r}")
+    n = POWERLAW_N
+    if len(parts) == 3:
+        try:
+            n = int(parts[2])
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"N must be an integer >= 1, got {parts[2]!r} in {text!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"N must be an integer >= 1, got {parts[2]!r} in {text!r}")
+    return {"kind": "powerlaw", "alpha": alpha, "n": n}
+
+
+def resolve_spectrum(args):
+    """``(eigenvalues, description)`` of the population spectrum asked for by ``--spectrum``/``--dataset``, or
+    ``(None, None)`` for the paper's isotropic inputs.  ``ValueError`` for a spectrum that is not usable (e.g. a power
+    law whose smallest eigenvalue underflows) or a dataset whose package is missing."""
+    spec, dataset = getattr(args, "spectrum", None), getattr(args, "dataset", None)
+    if spec is None and dataset is None:
+        return None, None
+    if dataset is not None:
+        if dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+        try:
+            sig = np.array(numerics.datasets.digits_spectrum())
+        except ImportError as exc:
+            raise ValueError(f"--dataset digits: {exc}") from None
+        desc = {"kind": "dataset", "name": dataset}
+    else:
+        try:
+            sig = numerics.spectra.validate_spectrum(numerics.spectra.power_law(spec["alpha"], spec["n"]))
+        except ValueError as exc:
+            raise ValueError(f"--spectrum powerlaw:{spec['alpha']:g}:{spec['n']}: {exc}") from None
+        desc = dict(spec)
+    desc |= {"d": int(sig.size), "mean": float(sig.mean()), "min": float(sig.min()), "max": float(sig.max())}
+    return sig, desc
 
 
 def _s(x, dps):
@@ -54,9 +142,36 @@ def predict(args) -> dict:
     """The predictions as a dict of strings (numbers printed to ``args.dps`` digits)."""
     if args.dps < 5 or args.dps > 1000:
         raise ValueError(f"dps must lie in [5, 1000], got {args.dps}")
+    spectrum, inputs = resolve_spectrum(args)
+    if spectrum is not None:
+        if args.certify:
+            raise ValueError("--certify covers isotropic inputs only: drop it with --spectrum/--dataset")
+        if args.d_in is not None:
+            raise ValueError(
+                "the finite-size band (--d-in) covers isotropic inputs only: drop it with --spectrum/--dataset"
+            )
+    try:
+        out = _predict(args, spectrum)
+    except NotImplementedError as exc:  # a combination the structured theory does not cover (yet)
+        raise ValueError(f"--spectrum/--dataset: {exc}") from None
+    if inputs is not None:
+        out["inputs"] = inputs
+    if args.certify:
+        out["certified"] = _certified(args)
+    if args.d_in is not None:
+        out["finite_size"] = _finite_size(args)
+    elif args.t_max is not None:
+        raise ValueError("--t-max needs --d-in (it counts the runs of the finite-size band)")
+    return out
+
+
+def _predict(args, spectrum) -> dict:
     kw = {"eta": args.eta, "d_out": args.d_out, "gamma": args.gamma, "dynamics": args.dynamics}
+    if spectrum is not None:
+        kw["spectrum"] = spectrum
     with mp.workdps(args.dps):
         g = numerics.grokking_time(args.lam, eps=args.eps, level=args.level, **kw)
+        lim_tr, lim_gen = _limits(args, spectrum)
         out = {
             "parameters": {
                 "lam": args.lam,
@@ -71,8 +186,8 @@ def predict(args) -> dict:
             "t_gen": _s(g.t_gen, args.dps),
             "delta_t": _s(g.delta, args.dps),
             "loss_threshold": _s(g.loss_threshold, args.dps),
-            "train_loss_limit": _s(numerics.loss_limit(args.lam, which="train", **_lim(args)), args.dps),
-            "gen_loss_limit": _s(numerics.loss_limit(args.lam, which="gen", **_lim(args)), args.dps),
+            "train_loss_limit": _s(lim_tr, args.dps),
+            "gen_loss_limit": _s(lim_gen, args.dps),
             "at": [],
         }
         for t in args.t:
@@ -86,13 +201,25 @@ def predict(args) -> dict:
                     "gen_acc": _s(numerics.accuracy(ge, args.eps, d_out=args.d_out), args.dps),
                 }
             )
-    if args.certify:
-        out["certified"] = _certified(args)
-    if args.d_in is not None:
-        out["finite_size"] = _finite_size(args)
-    elif args.t_max is not None:
-        raise ValueError("--t-max needs --d-in (it counts the runs of the finite-size band)")
     return out
+
+
+def _limits(args, spectrum):
+    """``t -> inf`` limits of the train and gen losses (:func:`numerics.loss_limit`).  With a spectrum: forwarded if
+    ``loss_limit`` takes ``spectrum=``; otherwise, for ``gamma = 0``, ``0`` and the atom of the ``Sigma``-weighted
+    law at 0 (:func:`numerics.structured.atom`, ``lam > 1``) divided by ``d_out``; ``None`` (not available) else."""
+    if spectrum is None:
+        return tuple(numerics.loss_limit(args.lam, which=w, **_lim(args)) for w in ("train", "gen"))
+    if "spectrum" in inspect.signature(numerics.loss_limit).parameters:
+        try:
+            return tuple(
+                numerics.loss_limit(args.lam, which=w, spectrum=spectrum, **_lim(args)) for w in ("train", "gen")
+            )
+        except NotImplementedError:
+            return None, None
+    if args.gamma != 0:
+        return None, None
+    return mpmath.mpf(0), numerics.structured.atom(args.lam, spectrum) / args.d_out
 
 
 def _finite_size(args) -> dict:
@@ -113,7 +240,7 @@ def _finite_size(args) -> dict:
         "dynamics": args.dynamics,
         "draws": args.draws,
         "seed": args.seed,
-        "spectrum": args.spectrum,
+        "spectrum": args.fs_spectrum,
     }
     progress = not args.json and sys.stderr.isatty()
     g = grokking_time_distribution(args.lam, level=args.level, progress=progress, **kw)
@@ -173,13 +300,16 @@ def _certified(args) -> dict:
 def render(out: dict) -> str:
     """Human-readable text of :func:`predict`'s dict."""
     p = out["parameters"]
-    lines = [
-        "parameters: " + ", ".join(f"{k}={v}" for k, v in p.items()),
+    lines = ["parameters: " + ", ".join(f"{k}={v}" for k, v in p.items())]
+    if "inputs" in out:
+        lines.append(_render_inputs(out["inputs"]))
+    lines += [
         f"accuracy level reached at loss {out['loss_threshold']}",
         f"t_train* = {out['t_train'] or 'never'}",
         f"t_gen*   = {out['t_gen'] or 'never'}",
         f"Delta t  = {out['delta_t'] or 'undefined (a crossing never happens)'}",
-        f"t -> inf: L_tr -> {out['train_loss_limit']}, L_gen -> {out['gen_loss_limit']}",
+        f"t -> inf: L_tr -> {out['train_loss_limit'] or 'not available'},"
+        f" L_gen -> {out['gen_loss_limit'] or 'not available'}",
     ]
     for row in out["at"]:
         lines.append(
@@ -194,6 +324,14 @@ def render(out: dict) -> str:
         for row in c["at"]:
             lines.append(f"certified t = {row['t']:g}: L_tr in {row['train_loss']}, L_gen in {row['gen_loss']}")
     return "\n".join(lines)
+
+
+def _render_inputs(i: dict) -> str:
+    what = f"power law k^-{i['alpha']:g}, k = 1..{i['n']}" if i["kind"] == "powerlaw" else f"the {i['name']} dataset"
+    return (
+        f"inputs: x ~ N(0, Sigma), spectrum of Sigma: {what} (d = {i['d']}, mean {i['mean']:.6g}, eigenvalues in"
+        f" [{i['min']:.4g}, {i['max']:.4g}]); structured theory (proportional limit), beyond the paper"
+    )
 
 
 def _render_finite(f: dict) -> list[str]:

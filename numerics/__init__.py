@@ -26,7 +26,19 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
 Everything is evaluated at the working precision of ``mpmath.mp``; use ``mpmath.mp.workdps(n)``.
 """
 
-from . import approximations, fast, finite_size, marcum, mp_law, quadform, spectra, structured, two_layer, validity
+from . import (
+    approximations,
+    datasets,
+    fast,
+    finite_size,
+    marcum,
+    mp_law,
+    quadform,
+    spectra,
+    structured,
+    two_layer,
+    validity,
+)
 from .accuracy import DEFAULT_LEVEL, accuracy, loss_at_accuracy
 from .grokking import GrokkingTime, RootFindingError, crossing_time, grokking_time
 from .losses import DYNAMICS, gen_loss, gen_loss_quad, loss_limit, train_loss, train_loss_quad, train_loss_rate
@@ -40,6 +52,7 @@ __all__ = [
     "RootFindingError",
     "accuracy",
     "approximations",
+    "datasets",
     "fast",
     "finite_size",
     "crossing_time",
