@@ -20,6 +20,8 @@ Public API (``t`` in GD steps of size ``eta``; keyword arguments ``d_out`` (Eq. 
   (:func:`~numerics.finite_size.loss_bands`);
 * :mod:`numerics.quadform` — the exact accuracy given ``D`` for ``d_out > 1`` (a weighted chi-square law, Eq. 13 at
   finite size);
+* :mod:`numerics.momentum` — heavy-ball and Nesterov momentum (PyTorch's ``torch.optim.SGD``), exact in the MP
+  limit; also through ``dynamics="momentum"`` with ``momentum=``, ``nesterov=``;
 * :mod:`numerics.structured` — structured inputs ``x ~ N(0, Sigma)``: train and generalisation losses in the
   proportional limit (generalised Marchenko–Pastur law) for a population spectrum from :mod:`numerics.spectra`.
 
@@ -32,6 +34,7 @@ from . import (
     fast,
     finite_size,
     marcum,
+    momentum,
     mp_law,
     quadform,
     spectra,
@@ -61,6 +64,7 @@ __all__ = [
     "grokking_time",
     "loss_at_accuracy",
     "marcum",
+    "momentum",
     "mp_law",
     "quadform",
     "spectra",

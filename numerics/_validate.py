@@ -70,3 +70,38 @@ def integer(name: str, value, *, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def momentum_value(momentum):
+    """The momentum ``beta`` of ``torch.optim.SGD`` as an ``mpf`` in ``[0, 1)`` (``beta >= 1`` never converges: the
+    product of the two roots of a mode is ``beta`` for heavy ball)."""
+    if momentum is None:
+        raise ValueError("momentum must be given (a real number in [0, 1)) with dynamics='momentum'")
+    return real("momentum", momentum, low=0, low_open=False, high=1)
+
+
+def stable_momentum_step(eta, momentum, nesterov, lam, d_out=1, gamma=0):
+    """Refuse step sizes for which heavy-ball or Nesterov momentum on Eq. (3) diverges.
+
+    Mode ``nu`` with ``h = (eta/d_out)(2 nu + gamma)`` follows ``x_{t+1} = p x_t - q x_{t-1}`` (``p = 1 + beta - h``,
+    ``q = beta``; Nesterov ``p = (1 + beta)(1 - h)``, ``q = beta (1 - h)``).  Both roots of ``z^2 - p z + q`` lie in
+    the open unit disc iff ``|q| < 1``, ``1 - p + q = h > 0`` and ``1 + p + q > 0`` (Jury), i.e.
+    ``h < 2 (1 + beta)`` (heavy ball) or ``h < 2 (1 + beta)/(1 + 2 beta)`` (Nesterov), for ``0 <= beta < 1``.  The
+    top mode of the MP law has ``nu = lam_+``, so ``eta < d_out (1 + beta)/(lam_+ + gamma/2)`` (heavy ball) or
+    ``eta < d_out (1 + beta)/((1 + 2 beta)(lam_+ + gamma/2))`` (Nesterov); both are GD's bound at ``beta = 0``.
+    """
+    top = (1 + mpmath.sqrt(lam)) ** 2 + mpmath.mpf(gamma) / 2
+    factor = (1 + momentum) / (1 + 2 * momentum) if nesterov else 1 + momentum
+    bound = d_out * factor / top
+    if eta >= bound:
+        kind = "Nesterov" if nesterov else "heavy-ball"
+        form = (
+            "d_out (1 + momentum)/((1 + 2 momentum)(lam_+ + gamma/2))"
+            if nesterov
+            else ("d_out (1 + momentum)/(lam_+ + gamma/2)")
+        )
+        raise ValueError(
+            f"eta={mpmath.nstr(eta, 6)} with momentum={mpmath.nstr(momentum, 6)} is an unstable {kind} step for"
+            f" lam={mpmath.nstr(lam, 6)}, d_out={d_out}, gamma={mpmath.nstr(mpmath.mpf(gamma), 6)}: need"
+            f" 0 < eta < {form} = {mpmath.nstr(bound, 6)}, else the modes near lam_+ have a root of modulus >= 1"
+        )

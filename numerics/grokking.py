@@ -21,6 +21,7 @@ import mpmath
 from mpmath import mp
 
 from . import _mode_quad, losses, mp_law, structured
+from . import momentum as _momentum
 from ._errors import RootFindingError
 from ._flow_roots import flow_crossing
 from ._validate import positive
@@ -51,6 +52,8 @@ class GrokkingTime:
     d_out: int = 1
     gamma: mpmath.mpf = mpmath.mpf(0)
     dynamics: str = "flow"
+    momentum: mpmath.mpf | None = None
+    nesterov: bool = False
 
 
 def _bracket_near(loss, threshold, guess):
@@ -103,7 +106,17 @@ def crossing_time(loss: Callable, threshold, *, limit, t0, guess=None):
 
 
 def grokking_time(
-    lam, *, eta=0.01, eps=1e-3, level=None, d_out=1, gamma=0, dynamics="flow", spectrum=None
+    lam,
+    *,
+    eta=0.01,
+    eps=1e-3,
+    level=None,
+    d_out=1,
+    gamma=0,
+    dynamics="flow",
+    spectrum=None,
+    momentum=None,
+    nesterov=False,
 ) -> GrokkingTime:
     """Times at which train and generalisation accuracy reach ``level`` (Section 3.1.3; Eqs. 13, 15 in general).
 
@@ -117,10 +130,16 @@ def grokking_time(
     ``spectrum``: the eigenvalues of the input covariance for ``x ~ N(0, Sigma)`` (beyond the paper; gradient flow
     without weight decay), :func:`numerics.structured.crossing_time` on the losses of :mod:`numerics.structured`
     with Eq. (10)/(13)'s accuracy of the loss (``z = D^T x`` is still Gaussian, with variance the loss).
+
+    ``dynamics="momentum"`` (beyond the paper; ``momentum=beta`` required, ``nesterov``): PyTorch's heavy-ball or
+    Nesterov momentum, :func:`numerics.momentum.crossing_times`: the crossing of the losses continued to real ``t``
+    in the first whole step where they reach the level.  The continuation needs every mode's roots to have
+    non-negative real part, ``eta < d_out (1 + beta)/(2 lam_+ + gamma)`` (Nesterov: ``d_out/(2 lam_+ + gamma)``;
+    GD's condition at ``beta = 0``), else ``ValueError``.
     """
-    lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics)
+    lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics, momentum, nesterov)
     eps = positive("eps", eps)
-    if dynamics == "gd" and 2 * eta * ((1 + mpmath.sqrt(lam)) ** 2 + gamma / 2) > d_out:
+    if dynamics == "gd" and spectrum is None and 2 * eta * ((1 + mpmath.sqrt(lam)) ** 2 + gamma / 2) > d_out:
         raise ValueError(
             f"eta={mpmath.nstr(eta, 6)} makes some GD mode factors negative (oscillating losses) for lam={lam}:"
             f" grokking_time with dynamics='gd' needs eta <= d_out/(2 (lam_+ + gamma/2))"
@@ -131,6 +150,9 @@ def grokking_time(
         thr = loss_at_accuracy(level, eps, d_out=d_out)
         if spectrum is not None:
             t_tr, t_gen = _structured_times(lam, eta, d_out, gamma, dynamics, thr, spectrum)
+        elif dynamics == "momentum":
+            beta = mpmath.mpf(momentum)
+            t_tr, t_gen = _momentum.crossing_times(lam, eta, beta, nesterov, d_out, gamma, thr, caller_prec)
         elif gamma == 0 and dynamics == "flow":
             t_tr, t_gen = _flow_times(lam, eta, d_out, thr, caller_prec)
         else:
@@ -140,7 +162,10 @@ def grokking_time(
     def rnd(x):  # round to the caller's precision
         return None if x is None else +x
 
-    return GrokkingTime(rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps, d_out, gamma, dynamics)
+    beta = None if dynamics != "momentum" else mpmath.mpf(momentum)
+    return GrokkingTime(
+        rnd(t_tr), rnd(t_gen), rnd(delta), +lev, +thr, lam, eta, eps, d_out, gamma, dynamics, beta, nesterov
+    )
 
 
 def _structured_times(lam, eta, d_out, gamma, dynamics, thr, spectrum):

@@ -28,30 +28,44 @@ import mpmath
 from mpmath import mp
 
 from . import _mode_quad, marcum, mp_law, structured
-from ._validate import nonnegative, output_dim, positive, real, stable_step
+from . import momentum as _momentum
+from ._validate import momentum_value, nonnegative, output_dim, positive, real, stable_momentum_step, stable_step
 
 __all__ = ["DYNAMICS", "gen_loss", "gen_loss_quad", "loss_limit", "train_loss", "train_loss_quad", "train_loss_rate"]
 
-#: ``"flow"``: gradient flow (the paper's equations); ``"gd"``: exact discrete-time full-batch GD of Eq. (3).
-DYNAMICS = ("flow", "gd")
+#: ``"flow"``: gradient flow (the paper's equations); ``"gd"``: exact discrete-time full-batch GD of Eq. (3);
+#: ``"momentum"``: heavy-ball or Nesterov momentum in PyTorch's convention (``momentum=``, ``nesterov=``; beyond the
+#: paper, :mod:`numerics.momentum`).
+DYNAMICS = ("flow", "gd", "momentum")
 
 
-def _common(lam, eta, d_out, gamma, dynamics):
+def _common(lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False):
     lam = positive("lam", lam)
     eta = positive("eta", eta)
     d_out = output_dim(d_out)
     gamma = real("gamma", gamma, low=0, low_open=False)
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics must be one of {DYNAMICS}, got {dynamics!r}")
-    stable_step(eta, lam, d_out, gamma)
+    if dynamics == "momentum":
+        beta = momentum_value(momentum)
+        if not isinstance(nesterov, bool):
+            raise ValueError(f"nesterov must be True or False, got {nesterov!r}")
+        stable_momentum_step(eta, beta, nesterov, lam, d_out, gamma)
+    else:
+        if momentum is not None or nesterov is not False:
+            raise ValueError(
+                f"momentum= and nesterov= apply to dynamics='momentum' only, got dynamics={dynamics!r} with"
+                f" momentum={momentum!r}, nesterov={nesterov!r}"
+            )
+        stable_step(eta, lam, d_out, gamma)
     return lam, eta, d_out, gamma
 
 
-def _args(t, lam, eta, d_out, gamma, dynamics):
+def _args(t, lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False):
     t = nonnegative("t", t)
-    if dynamics == "gd" and t != int(t):
-        raise ValueError(f"t must be a whole number of GD steps with dynamics='gd', got {t}")
-    return (t, *_common(lam, eta, d_out, gamma, dynamics))
+    if dynamics in ("gd", "momentum") and t != int(t):
+        raise ValueError(f"t must be a whole number of steps with dynamics={dynamics!r}, got {t}")
+    return (t, *_common(lam, eta, d_out, gamma, dynamics, momentum, nesterov))
 
 
 def _mode_loss(t, eta, d_out, gamma, dynamics):
@@ -121,7 +135,7 @@ def _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train):
     return f(t, lam, spectrum, eta=eta / d_out) / d_out
 
 
-def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None):
+def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None, momentum=None, nesterov=False):
     """Training loss after ``t`` GD steps (Eqs. 8, 9, 13, 15; see the module docstring for the general formula).
 
     ``lam = d_in / N_tr``; ``eta`` the step size (``eta_0``); ``d_out`` the output dimension (Eq. 13); ``gamma`` the
@@ -133,10 +147,18 @@ def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=
     ``Sigma`` (1-D, positive; :mod:`numerics.spectra`), and the loss is the proportional-limit loss for
     ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`; gradient flow without weight decay).  A bad spectrum raises a
     ``ValueError`` naming ``spectrum``.
+
+    ``dynamics="momentum"`` (beyond the paper): ``t`` whole steps of PyTorch's ``torch.optim.SGD`` with
+    ``momentum=beta`` in ``[0, 1)`` (required) and ``nesterov``, exact in the MP limit (:mod:`numerics.momentum`;
+    ``momentum=0`` is ``dynamics="gd"``); the step must satisfy ``eta < d_out (1 + beta)/(lam_+ + gamma/2)``
+    (Nesterov: ``d_out (1 + beta)/((1 + 2 beta)(lam_+ + gamma/2))``).  ``momentum``/``nesterov`` with another
+    ``dynamics`` raise ``ValueError``.
     """
-    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov)
     if spectrum is not None:
         return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=True)
+    if dynamics == "momentum":
+        return _momentum.train_loss(t, lam, eta=eta, momentum=momentum, nesterov=nesterov, d_out=d_out, gamma=gamma)
     with mp.workprec(mp.prec + 20):
         if gamma == 0 and dynamics == "flow":
             v = _closed_train(t, lam, eta, d_out)
@@ -147,22 +169,29 @@ def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=
 
 def train_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
     """``L_tr`` by direct quadrature of the MP expectation (independent of the closed form Eq. 9)."""
+    if dynamics == "momentum":
+        raise ValueError(
+            "dynamics must be 'flow' or 'gd' for train_loss_quad (momentum: use train_loss(..., dynamics='momentum'))"
+        )
     t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
     with mp.workprec(mp.prec + 20):
         v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=True)
     return +v
 
 
-def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None):
+def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None, momentum=None, nesterov=False):
     """Generalisation loss ``||D_t||^2 / d_out`` after ``t`` GD steps, in the MP limit (Eqs. 8, 13, 15).
 
     Includes the atom of Eq. (6): for ``gamma = 0`` it tends to ``(1 - 1/lam)^+ / d_out``.  For ``gamma = 0`` under
     gradient flow it is evaluated in closed form (Marcum Q-function, :mod:`numerics.marcum`), otherwise by
-    quadrature.  Same arguments (``spectrum=`` included) and validation as :func:`train_loss`.
+    quadrature.  Same arguments (``spectrum=``, ``dynamics="momentum"`` with ``momentum=``, ``nesterov=``
+    included) and validation as :func:`train_loss`.
     """
-    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov)
     if spectrum is not None:
         return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=False)
+    if dynamics == "momentum":
+        return _momentum.gen_loss(t, lam, eta=eta, momentum=momentum, nesterov=nesterov, d_out=d_out, gamma=gamma)
     with mp.workprec(mp.prec + 20):
         if gamma == 0 and dynamics == "flow":
             v = _closed_gen(t, lam, eta, d_out)
@@ -173,20 +202,25 @@ def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=No
 
 def gen_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
     """``L_gen`` by direct quadrature of the MP expectation (independent of the closed form of :mod:`marcum`)."""
+    if dynamics == "momentum":
+        raise ValueError(
+            "dynamics must be 'flow' or 'gd' for gen_loss_quad (momentum: use gen_loss(..., dynamics='momentum'))"
+        )
     t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics)
     with mp.workprec(mp.prec + 20):
         v = _quad_loss(t, lam, eta, d_out, gamma, dynamics, train=False)
     return +v
 
 
-def loss_limit(lam, *, which="gen", d_out=1, gamma=0, eta=0.01):
-    """``lim_{t -> inf}`` of the train (``which="train"``) or gen loss, for either dynamics.
+def loss_limit(lam, *, which="gen", d_out=1, gamma=0, eta=0.01, dynamics="flow", momentum=None, nesterov=False):
+    """``lim_{t -> inf}`` of the train (``which="train"``) or gen loss, for every dynamics.
 
     ``(1/(2 d_out)) E[q(nu) ((gamma/2)/(nu + gamma/2))^2]`` for ``gamma > 0``, in closed form from the Stieltjes
     transform of the MP law (:func:`numerics.mp_law.resolvent`); for ``gamma = 0`` the train loss tends to 0 and the
-    gen loss to the atom ``(1 - 1/lam)^+ / d_out``.
+    gen loss to the atom ``(1 - 1/lam)^+ / d_out``.  The fixed point does not depend on the optimizer, so
+    ``dynamics`` (with ``momentum=``, ``nesterov=`` for ``"momentum"``) only selects the step-size check.
     """
-    lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, "flow")
+    lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, dynamics, momentum, nesterov)
     if which not in ("train", "gen"):
         raise ValueError(f"which must be 'train' or 'gen', got {which!r}")
     with mp.workprec(mp.prec + 20):

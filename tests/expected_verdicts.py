@@ -111,3 +111,13 @@ EXPECTED.update(
         "structured-powerlaw-delta": "confirmed",  # Delta t grows with alpha (n = 100 power law) at lambda = 0.5, 0.9
     }
 )
+
+# Beyond the paper: optimizers (issue 14)
+EXPECTED.update(
+    {
+        "momentum-recurrence": "proved",  # two torch.optim.SGD steps eliminate the buffer (matrix and per mode, SymPy)
+        "momentum-closed-form": "proved",  # rho^t (R/sin theta) sin(t theta + psi) etc. solve it, x_1 = p - beta
+        "momentum-overdamped-limit": "asymptotic",  # t*/t*_GD(eta/(1 - beta)) - 1 ~ -C beta eta/(1 - beta)^2
+        "momentum-delta-ratio": "confirmed",  # flow's Delta t/t_tr* when overdamped; collapses when all underdamped
+    }
+)
