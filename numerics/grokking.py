@@ -128,7 +128,7 @@ def grokking_time(
     Raises ``ValueError`` for invalid input (see :func:`numerics.train_loss`).
 
     ``spectrum``: the eigenvalues of the input covariance for ``x ~ N(0, Sigma)`` (beyond the paper; gradient flow
-    without weight decay), :func:`numerics.structured.crossing_time` on the losses of :mod:`numerics.structured`
+    or GD with weight decay), :func:`numerics.structured.crossing_time` on the losses of :mod:`numerics.structured`
     with Eq. (10)/(13)'s accuracy of the loss (``z = D^T x`` is still Gaussian, with variance the loss).
 
     ``dynamics="momentum"`` (beyond the paper; ``momentum=beta`` required, ``nesterov``): PyTorch's heavy-ball or
@@ -137,7 +137,7 @@ def grokking_time(
     non-negative real part, ``eta < d_out (1 + beta)/(2 lam_+ + gamma)`` (Nesterov: ``d_out/(2 lam_+ + gamma)``;
     GD's condition at ``beta = 0``), else ``ValueError``.
     """
-    lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics, momentum, nesterov)
+    lam, eta, d_out, gamma = losses._common(lam, eta, d_out, gamma, dynamics, momentum, nesterov, spectrum)
     eps = positive("eps", eps)
     if dynamics == "gd" and spectrum is None and 2 * eta * ((1 + mpmath.sqrt(lam)) ** 2 + gamma / 2) > d_out:
         raise ValueError(
@@ -171,12 +171,11 @@ def grokking_time(
 def _structured_times(lam, eta, d_out, gamma, dynamics, thr, spectrum):
     """``(t_train, t_gen)`` for inputs ``x ~ N(0, Sigma)``: the one-output crossings of ``d_out * thr`` with
     ``eta / d_out`` (Eq. 13's rescaling)."""
-    if gamma != 0 or dynamics != "flow":
-        raise NotImplementedError("spectrum= supports gamma = 0 under gradient flow (dynamics='flow') only")
     y, rate = d_out * thr, eta / d_out
-    return (
-        structured.crossing_time(y, lam, spectrum, eta=rate, train=True),
-        structured.crossing_time(y, lam, spectrum, eta=rate, train=False),
+    structured.stable_step(lam, spectrum, eta=rate, gamma=gamma)
+    return tuple(
+        structured.crossing_time(y, lam, spectrum, eta=rate, train=train, gamma=gamma, dynamics=dynamics)
+        for train in (True, False)
     )
 
 

@@ -39,13 +39,17 @@ __all__ = ["DYNAMICS", "gen_loss", "gen_loss_quad", "loss_limit", "train_loss", 
 DYNAMICS = ("flow", "gd", "momentum")
 
 
-def _common(lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False):
+def _common(lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False, spectrum=None):
+    """Validate the shared arguments; the isotropic step bound applies unless ``spectrum`` is given (the structured
+    bound, :func:`numerics.structured.stable_step`, is checked by the callers)."""
     lam = positive("lam", lam)
     eta = positive("eta", eta)
     d_out = output_dim(d_out)
     gamma = real("gamma", gamma, low=0, low_open=False)
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics must be one of {DYNAMICS}, got {dynamics!r}")
+    if spectrum is not None and dynamics == "momentum":
+        raise NotImplementedError("spectrum= supports dynamics 'flow' and 'gd', got 'momentum'")
     if dynamics == "momentum":
         beta = momentum_value(momentum)
         if not isinstance(nesterov, bool):
@@ -57,15 +61,16 @@ def _common(lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False):
                 f"momentum= and nesterov= apply to dynamics='momentum' only, got dynamics={dynamics!r} with"
                 f" momentum={momentum!r}, nesterov={nesterov!r}"
             )
-        stable_step(eta, lam, d_out, gamma)
+        if spectrum is None:
+            stable_step(eta, lam, d_out, gamma)
     return lam, eta, d_out, gamma
 
 
-def _args(t, lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False):
+def _args(t, lam, eta, d_out, gamma, dynamics, momentum=None, nesterov=False, spectrum=None):
     t = nonnegative("t", t)
     if dynamics in ("gd", "momentum") and t != int(t):
         raise ValueError(f"t must be a whole number of steps with dynamics={dynamics!r}, got {t}")
-    return (t, *_common(lam, eta, d_out, gamma, dynamics, momentum, nesterov))
+    return (t, *_common(lam, eta, d_out, gamma, dynamics, momentum, nesterov, spectrum))
 
 
 def _mode_loss(t, eta, d_out, gamma, dynamics):
@@ -128,11 +133,10 @@ def _quad_loss(t, lam, eta, d_out, gamma, dynamics, train):
 def _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train):
     """``spectrum=`` given: inputs ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`, beyond the paper).  ``d_out``
     enters as in Eq. (13): each output column follows the one-output flow with ``eta / d_out``, and the loss is
-    divided by ``d_out``.  Weight decay and discrete GD are not derived for structured inputs yet."""
-    if gamma != 0 or dynamics != "flow":
-        raise NotImplementedError("spectrum= supports gamma = 0 under gradient flow (dynamics='flow') only")
+    divided by ``d_out`` (weight decay included: the mode factor is ``1 - (2 eta/d_out)(nu + gamma/2)``)."""
+    structured.stable_step(lam, spectrum, eta=eta / d_out, gamma=gamma)
     f = structured.train_loss if train else structured.gen_loss
-    return f(t, lam, spectrum, eta=eta / d_out) / d_out
+    return f(t, lam, spectrum, eta=eta / d_out, gamma=gamma, dynamics=dynamics) / d_out
 
 
 def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=None, momentum=None, nesterov=False):
@@ -145,7 +149,8 @@ def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=
 
     ``spectrum``: ``None`` for the paper's isotropic inputs; otherwise the eigenvalues of the input covariance
     ``Sigma`` (1-D, positive; :mod:`numerics.spectra`), and the loss is the proportional-limit loss for
-    ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`; gradient flow without weight decay).  A bad spectrum raises a
+    ``x ~ N(0, Sigma)`` (:mod:`numerics.structured`; gradient flow or GD, with weight decay; the step bound is
+    ``eta < d_out/(nu_+ + gamma/2)`` with ``nu_+`` the right edge of that law).  A bad spectrum raises a
     ``ValueError`` naming ``spectrum``.
 
     ``dynamics="momentum"`` (beyond the paper): ``t`` whole steps of PyTorch's ``torch.optim.SGD`` with
@@ -154,7 +159,7 @@ def train_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=
     (Nesterov: ``d_out (1 + beta)/((1 + 2 beta)(lam_+ + gamma/2))``).  ``momentum``/``nesterov`` with another
     ``dynamics`` raise ``ValueError``.
     """
-    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov)
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov, spectrum)
     if spectrum is not None:
         return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=True)
     if dynamics == "momentum":
@@ -187,7 +192,7 @@ def gen_loss(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow", spectrum=No
     quadrature.  Same arguments (``spectrum=``, ``dynamics="momentum"`` with ``momentum=``, ``nesterov=``
     included) and validation as :func:`train_loss`.
     """
-    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov)
+    t, lam, eta, d_out, gamma = _args(t, lam, eta, d_out, gamma, dynamics, momentum, nesterov, spectrum)
     if spectrum is not None:
         return _structured_loss(t, lam, eta, d_out, gamma, dynamics, spectrum, train=False)
     if dynamics == "momentum":
