@@ -217,17 +217,23 @@ def gen_loss_quad(t, lam, *, eta=0.01, d_out=1, gamma=0, dynamics="flow"):
     return +v
 
 
-def loss_limit(lam, *, which="gen", d_out=1, gamma=0, eta=0.01, dynamics="flow", momentum=None, nesterov=False):
+def loss_limit(
+    lam, *, which="gen", d_out=1, gamma=0, eta=0.01, dynamics="flow", momentum=None, nesterov=False, spectrum=None
+):
     """``lim_{t -> inf}`` of the train (``which="train"``) or gen loss, for every dynamics.
 
     ``(1/(2 d_out)) E[q(nu) ((gamma/2)/(nu + gamma/2))^2]`` for ``gamma > 0``, in closed form from the Stieltjes
     transform of the MP law (:func:`numerics.mp_law.resolvent`); for ``gamma = 0`` the train loss tends to 0 and the
     gen loss to the atom ``(1 - 1/lam)^+ / d_out``.  The fixed point does not depend on the optimizer, so
     ``dynamics`` (with ``momentum=``, ``nesterov=`` for ``"momentum"``) only selects the step-size check.
+    ``spectrum``: structured inputs, :func:`numerics.structured.loss_limit` divided by ``d_out``.
     """
-    lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, dynamics, momentum, nesterov)
+    lam, eta, d_out, gamma = _common(lam, eta, d_out, gamma, dynamics, momentum, nesterov, spectrum)
     if which not in ("train", "gen"):
         raise ValueError(f"which must be 'train' or 'gen', got {which!r}")
+    if spectrum is not None:
+        structured.stable_step(lam, spectrum, eta=eta / d_out, gamma=gamma)
+        return structured.loss_limit(lam, spectrum, gamma=gamma, train=which == "train") / d_out
     with mp.workprec(mp.prec + 20):
         v = _mode_quad.plateau(lam, gamma / 2, which == "train") / d_out
     return +v

@@ -148,3 +148,12 @@ def test_public_step_bound_uses_the_spectrum():
         numerics.gen_loss(5, 0.5, eta=0.05, spectrum=spectra.power_law(1.0, 200))
     with pytest.raises(ValueError, match="eta"):
         numerics.grokking_time(0.5, eta=0.05, spectrum=spectra.power_law(1.0, 200))
+
+
+def test_public_loss_limit_with_spectrum():
+    with mp.workdps(25):
+        got = numerics.loss_limit(0.5, which="gen", d_out=2, gamma=0.3, spectrum=np.ones(4))
+        assert abs(got / numerics.loss_limit(0.5, which="gen", d_out=2, gamma=0.3) - 1) < mpmath.mpf(10) ** -22
+        sp = spectra.power_law(1.0, 8)
+        assert numerics.loss_limit(2.0, which="gen", spectrum=sp) == structured.atom(2.0, sp)
+        assert numerics.loss_limit(0.5, which="train", spectrum=sp) == 0
