@@ -8,18 +8,20 @@ fraction of runs that never grok (or not by ``--t-max``), and the loss and accur
 Beyond the paper's isotropic inputs: ``--spectrum powerlaw:ALPHA[:N]`` (population spectrum ``k^-ALPHA``,
 ``k = 1..N``, mean 1, :func:`numerics.spectra.power_law`; ``N = 1000`` by default) or ``--dataset digits`` (the
 covariance spectrum of scikit-learn's standardised digits, :func:`numerics.datasets.digits_spectrum`) make every
-number the structured theory's, ``spectrum=`` of :func:`numerics.grokking_time`, :func:`numerics.train_loss` and
-:func:`numerics.gen_loss` (:mod:`numerics.structured`).  Combinations the structured theory does not cover are
-usage errors (exit code 2), not tracebacks: whatever ``numerics`` refuses with ``NotImplementedError`` (so far weight
-decay and ``--dynamics gd``), and ``--certify`` and the finite-size band ``--d-in``, which exist for isotropic inputs
-only.  The finite-size band's spectrum method is ``--fs-spectrum`` (it was ``--spectrum`` before the structured
-inputs took that name).
+number the structured theory's, ``spectrum=`` of :func:`numerics.grokking_time`, :func:`numerics.train_loss`,
+:func:`numerics.gen_loss` and :func:`numerics.loss_limit` (:mod:`numerics.structured`).  Combinations the
+structured theory does not cover are usage errors (exit code 2), not tracebacks: whatever ``numerics`` refuses with
+``NotImplementedError`` (so far ``--dynamics momentum``), and ``--certify`` and the finite-size band ``--d-in``,
+which exist for isotropic inputs only.  The finite-size band's spectrum method is ``--fs-spectrum`` (it was
+``--spectrum`` before the structured inputs took that name).
+
+Optimizers beyond the paper: ``--dynamics momentum --momentum BETA [--nesterov]`` is PyTorch's ``torch.optim.SGD``
+with momentum, exact in the MP limit (:mod:`numerics.momentum`).
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 
 import mpmath
@@ -42,7 +44,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--d-out", type=int, default=1, help="output dimension (default 1)")
     p.add_argument("--gamma", type=float, default=0.0, help="weight decay (default 0)")
     p.add_argument("--level", type=float, default=None, help="accuracy level (default Erf(sqrt 2) = 0.9545)")
-    p.add_argument("--dynamics", choices=numerics.DYNAMICS, default="flow", help="gradient flow or exact GD")
+    p.add_argument(
+        "--dynamics",
+        choices=numerics.DYNAMICS,
+        default="flow",
+        help="flow (gradient flow, the paper), gd (exact GD) or momentum (heavy ball, --momentum; default flow)",
+    )
+    p.add_argument(
+        "--momentum", type=float, default=None, help="momentum beta in [0, 1) for --dynamics momentum (PyTorch SGD)"
+    )
+    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (with --dynamics momentum)")
     p.add_argument("--t", type=float, nargs="*", default=[], help="GD steps at which to print losses/accuracies")
     p.add_argument("--dps", type=int, default=15, help="decimal digits (default 15)")
     p.add_argument("--certify", action="store_true", help="also print rigorous Arb enclosures (python-flint)")
@@ -143,6 +154,8 @@ def predict(args) -> dict:
     if args.dps < 5 or args.dps > 1000:
         raise ValueError(f"dps must lie in [5, 1000], got {args.dps}")
     spectrum, inputs = resolve_spectrum(args)
+    if args.dynamics == "momentum" and args.d_in is not None:
+        raise ValueError("the finite-size band (--d-in) covers flow and gd only: drop it with --dynamics momentum")
     if spectrum is not None:
         if args.certify:
             raise ValueError("--certify covers isotropic inputs only: drop it with --spectrum/--dataset")
@@ -166,7 +179,7 @@ def predict(args) -> dict:
 
 
 def _predict(args, spectrum) -> dict:
-    kw = {"eta": args.eta, "d_out": args.d_out, "gamma": args.gamma, "dynamics": args.dynamics}
+    kw = {"eta": args.eta, "d_out": args.d_out, "gamma": args.gamma, "dynamics": args.dynamics, **_optimizer(args)}
     if spectrum is not None:
         kw["spectrum"] = spectrum
     with mp.workdps(args.dps):
@@ -180,6 +193,7 @@ def _predict(args, spectrum) -> dict:
                 "d_out": args.d_out,
                 "gamma": args.gamma,
                 "dynamics": args.dynamics,
+                **_optimizer(args),
                 "level": _s(g.level, args.dps),
             },
             "t_train": _s(g.t_train, args.dps),
@@ -205,21 +219,8 @@ def _predict(args, spectrum) -> dict:
 
 
 def _limits(args, spectrum):
-    """``t -> inf`` limits of the train and gen losses (:func:`numerics.loss_limit`).  With a spectrum: forwarded if
-    ``loss_limit`` takes ``spectrum=``; otherwise, for ``gamma = 0``, ``0`` and the atom of the ``Sigma``-weighted
-    law at 0 (:func:`numerics.structured.atom`, ``lam > 1``) divided by ``d_out``; ``None`` (not available) else."""
-    if spectrum is None:
-        return tuple(numerics.loss_limit(args.lam, which=w, **_lim(args)) for w in ("train", "gen"))
-    if "spectrum" in inspect.signature(numerics.loss_limit).parameters:
-        try:
-            return tuple(
-                numerics.loss_limit(args.lam, which=w, spectrum=spectrum, **_lim(args)) for w in ("train", "gen")
-            )
-        except NotImplementedError:
-            return None, None
-    if args.gamma != 0:
-        return None, None
-    return mpmath.mpf(0), numerics.structured.atom(args.lam, spectrum) / args.d_out
+    """``t -> inf`` limits of the train and gen losses (:func:`numerics.loss_limit`, ``spectrum=`` included)."""
+    return tuple(numerics.loss_limit(args.lam, which=w, spectrum=spectrum, **_lim(args)) for w in ("train", "gen"))
 
 
 def _finite_size(args) -> dict:
@@ -276,7 +277,18 @@ _BAND_FIELDS = ("train_loss", "gen_loss", "train_acc", "gen_acc")
 
 
 def _lim(args):
-    return {"d_out": args.d_out, "gamma": args.gamma, "eta": args.eta}
+    return {"d_out": args.d_out, "gamma": args.gamma, "eta": args.eta, "dynamics": args.dynamics, **_optimizer(args)}
+
+
+def _optimizer(args) -> dict:
+    """``momentum=``/``nesterov=`` keywords when given (``numerics`` refuses them with a dynamics other than
+    ``"momentum"``, and requires ``momentum`` with it)."""
+    out = {}
+    if getattr(args, "momentum", None) is not None:
+        out["momentum"] = args.momentum
+    if getattr(args, "nesterov", False):
+        out["nesterov"] = True
+    return out
 
 
 def _certified(args) -> dict:

@@ -97,3 +97,38 @@ def test_predict_finite_size_usage_errors(capsys, argv, needle):
     with pytest.raises(SystemExit) as e:
         main(["predict", *argv])
     assert e.value.code == 2 and needle in capsys.readouterr().err
+
+
+def test_predict_momentum_matches_a_direct_iteration(capsys):
+    # --dynamics momentum: the printed L_gen(t) against the heavy-ball recursion of torch.optim.SGD (buffer b_1 = g_1)
+    # iterated mode by mode and averaged over the MP law of Eq. 6 by mpmath.quad (independent of numerics.momentum)
+    out = json.loads(
+        _run(
+            capsys, "--lam", "0.5", "--dynamics", "momentum", "--momentum", "0.6", "--t", "40", "--dps", "20", "--json"
+        )
+    )
+    assert out["parameters"]["momentum"] == 0.6 and out["parameters"]["dynamics"] == "momentum"
+
+    def mode(nu):
+        eta, beta = mpmath.mpf(0.01), mpmath.mpf(0.6)  # the binary doubles the command line parses
+        x, b = mpmath.mpf(1), None
+        for _ in range(40):
+            g = 2 * nu * x
+            b = g if b is None else beta * b + g
+            x -= eta * b
+        return x * x
+
+    with mpmath.mp.workdps(20):
+        lo, hi = (1 - mpmath.sqrt(0.5)) ** 2, (1 + mpmath.sqrt(0.5)) ** 2
+        dens = lambda nu: mpmath.sqrt((hi - nu) * (nu - lo)) / (2 * mpmath.pi * 0.5 * nu)  # noqa: E731
+        ref = mpmath.quad(lambda nu: mode(nu) * dens(nu), [lo, hi])
+        assert abs(mpmath.mpf(out["at"][0]["gen_loss"]) / ref - 1) < 1e-15
+
+
+def test_predict_momentum_usage_errors():
+    with pytest.raises(SystemExit) as exc:
+        main(["predict", "--lam", "0.5", "--momentum", "0.5"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["predict", "--lam", "0.5", "--dynamics", "momentum", "--momentum", "0.5", "--d-in", "100"])
+    assert exc.value.code == 2
