@@ -11,7 +11,7 @@ import pytest
 from mpmath import mp
 
 import numerics
-from numerics import _silverstein, spectra, structured
+from numerics import _silverstein, _structured_contour, spectra, structured
 
 ETA = 0.01
 
@@ -64,8 +64,8 @@ def test_real_axis_derivative():
     sp = spectra.power_law(1.0, 6)
     with mp.workdps(30):
         for kind in ("train", "gen"):
-            s1 = structured._real_stieltjes(kind, mpmath.mpf(-0.2), 1.5, sp)[1]
-            num = mpmath.diff(lambda z, k=kind: structured._real_stieltjes(k, z, 1.5, sp)[0], mpmath.mpf(-0.2))
+            s1 = _structured_contour._real_stieltjes(kind, mpmath.mpf(-0.2), 1.5, sp)[1]
+            num = mpmath.diff(lambda z, k=kind: _structured_contour._real_stieltjes(k, z, 1.5, sp)[0], mpmath.mpf(-0.2))
             assert abs(s1 / num - 1) < mpmath.mpf(10) ** -20
 
 
@@ -121,7 +121,7 @@ def test_crossing_with_weight_decay_plateau():
     with mp.workdps(20):
         t = structured.crossing_time(lim * 1.2, 0.5, sp, train=False, gamma=0.5, dynamics="gd")
         assert t > 0
-        v = structured._loss_mp(t, 0.5, sp, 0.01, "gen", 0.5, "gd", whole_steps=False)
+        v = _structured_contour._loss_mp(t, 0.5, sp, 0.01, "gen", 0.5, "gd", whole_steps=False)
         assert abs(v / (lim * 1.2) - 1) < mpmath.mpf(10) ** -15
 
 
