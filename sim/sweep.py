@@ -23,8 +23,10 @@ Prediction (``theory=``), computed once per parameter point (not per seed), at `
     ~4-9 s per point, so those evaluations are submitted to the executor too; ``None``: no prediction.  At
     ``eta = 0.01`` the two theories differ by ~0.03 % in ``t*``, far below the finite-size scatter.  The MP-limit
     theory covers one linear layer without label noise and with ``student_scale = 1``; other runs get ``None`` and
-    a ``pred_note``, and so do runs with ``optimizer`` other than ``"gd"`` (the theory is full-batch GD; compare
-    them with a GD point of the same grid).
+    a ``pred_note``.  Runs with ``optimizer="momentum"``/``"nesterov"`` get, with ``theory="gd"``, the exact
+    discrete-time momentum theory (``numerics.grokking_time(..., dynamics="momentum", momentum=, nesterov=)``) and,
+    with ``"flow"``, a note; SGD, Adam and AdamW runs get no prediction (the theory is full-batch; compare them with
+    a GD point of the same grid).
 
 Output file (``out=``): JSON lines, appended and ``fsync``'d as runs finish, by the calling process only.
     ``{"kind": "run", ...}`` lines hold one full table row (parameters, seed, measured and predicted times, status),
@@ -176,6 +178,8 @@ def sweep(
         inputs = None
         if note is None:
             inputs = {k: params[k] for k in ("eta", "eps", "d_out", "gamma")} | {"lam": lam_eff, "level": level}
+            if params.get("optimizer") in ("momentum", "nesterov"):  # GD points keep their prediction keys
+                inputs |= {"momentum": params["momentum"], "nesterov": params["optimizer"] == "nesterov"}
         pkey = None if inputs is None else _hash({"format": _FORMAT, "theory": theory, **inputs})
         for seed in seed_list:
             ident = {"format": _FORMAT, "params": params, "lam": lam, "seed": seed, "level": level, "points": points}

@@ -3,7 +3,7 @@
 
 * :data:`THEORIES` -- the accepted ``theory`` values.
 * ``_predict_flow`` -- the gradient-flow theory for many points, in the calling process.
-* ``_predict_gd`` -- worker task: the exact discrete-time GD theory for one point.
+* ``_predict_gd`` -- worker task: the exact discrete-time GD (or heavy-ball/Nesterov momentum) theory for one point.
 * ``_skip_note`` -- why a run gets no prediction (``None`` if it gets one); ``_pred_failed`` -- the prediction
   fields of a failed evaluation.
 """
@@ -23,13 +23,17 @@ def _fin(x) -> float | None:
 
 
 def _predict_gd(inputs: dict, token: str) -> dict:
-    """Worker task: ``numerics.grokking_time(..., dynamics="gd")`` at 15 digits.  Never raises."""
+    """Worker task: ``numerics.grokking_time(..., dynamics="gd")`` at 15 digits (``dynamics="momentum"`` when
+    ``inputs`` has ``momentum`` and ``nesterov``).  Never raises."""
     del token
     import mpmath
 
     import numerics
 
     try:
+        kw = {"dynamics": "gd"}
+        if "momentum" in inputs:  # heavy ball / Nesterov in torch.optim.SGD's convention
+            kw = {"dynamics": "momentum", "momentum": inputs["momentum"], "nesterov": inputs["nesterov"]}
         with mpmath.mp.workdps(15):
             g = numerics.grokking_time(
                 inputs["lam"],
@@ -38,7 +42,7 @@ def _predict_gd(inputs: dict, token: str) -> dict:
                 level=inputs["level"],
                 d_out=inputs["d_out"],
                 gamma=inputs["gamma"],
-                dynamics="gd",
+                **kw,
             )
         vals = [None if x is None else float(x) for x in (g.t_train, g.t_gen, g.delta)]
         return {"pred_t_train": vals[0], "pred_t_gen": vals[1], "pred_delta": vals[2], "pred_note": None}
@@ -95,6 +99,9 @@ def _skip_note(params: dict, theory) -> str | None:
         return "no MP-limit prediction with label noise"
     if params["student_scale"] != 1:
         return "no MP-limit prediction for student_scale != 1"
-    if params.get("optimizer", "gd") != "gd":
-        return f"no MP-limit prediction for optimizer={params['optimizer']!r} (the theory is full-batch GD)"
+    opt = params.get("optimizer", "gd")
+    if opt in ("momentum", "nesterov"):
+        return None if theory == "gd" else f"optimizer={opt!r}: the momentum theory needs theory='gd'"
+    if opt != "gd":
+        return f"no MP-limit prediction for optimizer={opt!r} (the theory is full-batch)"
     return None

@@ -8,9 +8,11 @@ is taken from the optimizer code under test.
 import hashlib
 import json
 
+import mpmath
 import numpy as np
 import pytest
 
+import numerics
 import sim
 from sim.optimizers import step_bound
 from sim.problem import draw
@@ -279,18 +281,21 @@ def test_sweep_and_cli_accept_optimizers(tmp_path, capsys):
 
     grid = {"d_in": 12, "lam": 0.5, "steps": 3000, "optimizer": ["gd", "momentum", "sgd"], "momentum": [0.5]}
     grid["batch_size"] = [6, 24]  # 24 = n_train: full-batch SGD, GD up to round-off
-    res = sim.sweep(grid, seeds=[0], executor="serial", points=60, progress=False)
+    res = sim.sweep(grid, seeds=[0], executor="serial", points=60, progress=False, theory="gd")
     rows = {(r["optimizer"], r["batch_size"], r["momentum"]): r for r in res}
     assert set(rows) == {("gd", None, None), ("momentum", None, 0.5), ("sgd", 6, None), ("sgd", 24, None)}
     gd, full = rows[("gd", None, None)], rows[("sgd", 24, None)]
     assert gd["pred_t_train"] is not None and full["pred_t_train"] is None and "optimizer='sgd'" in full["pred_note"]
+    with mpmath.mp.workdps(15):  # momentum points: the exact heavy-ball theory of numerics
+        g = numerics.grokking_time(0.5, eta=0.01, eps=1e-3, level=0.95, dynamics="momentum", momentum=0.5)
+    assert rows[("momentum", None, 0.5)]["pred_t_gen"] == pytest.approx(float(g.t_gen), rel=1e-12)
     assert full["t_train"] == pytest.approx(gd["t_train"], rel=1e-6) and full["t_gen"] == pytest.approx(gd["t_gen"])
     assert rows[("momentum", None, 0.5)]["t_train"] < 0.6 * gd["t_train"]  # heavy ball: ~ rate eta / (1 - beta)
     # a GD run's key is the one a sweep made before optimizers existed (sim.sweep_log: the hash of its identity)
     legacy = {"d_in": 12, "n_train": 24, "d_out": 1, "eta": 0.01, "gamma": 0.0, "steps": 3000, "eps": 1e-3}
     legacy |= {"hidden": None, "activation": "linear", "n_gen": None, "label_noise": 0.0, "student_scale": 1.0}
     ident = {"format": 1, "params": legacy | {"engine": "auto"}, "lam": 0.5, "seed": 0, "level": 0.95, "points": 60}
-    assert gd["key"] == hashlib.sha256(json.dumps(ident | {"theory": "flow"}, sort_keys=True).encode()).hexdigest()[:20]
+    assert gd["key"] == hashlib.sha256(json.dumps(ident | {"theory": "gd"}, sort_keys=True).encode()).hexdigest()[:20]
 
     out = tmp_path / "s.jsonl"
     argv = ["sweep", "--d-in", "12", "--lam", "0.5", "--steps", "3000", "--seeds", "1", "--serial", "--no-progress"]
