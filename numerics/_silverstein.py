@@ -138,9 +138,13 @@ def _newton_float(z, m, sig, w, lam, tol=1e-14, maxit=40):
 
 
 def _newton_steps(z, m, sig, w, lam, tol, maxit):
-    for _ in range(maxit):
+    for it in range(maxit):
         t = sig / (1 + sig * m)
         f = -1 / m + lam * np.dot(w, t) - z
+        # near an edge of the support z'(mu) -> 0 and the step stalls at round-off: accept a residual at the
+        # round-off level of the terms of z(mu) (the working-precision polish refines the root)
+        if it and abs(f) <= 1e-14 * (abs(1 / m) + abs(z) + lam * np.dot(w, np.abs(t))):
+            return m
         fp = 1 / m**2 - lam * np.dot(w, t * t)
         dm = f / fp
         if not np.isfinite(dm):

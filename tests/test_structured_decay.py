@@ -157,3 +157,14 @@ def test_public_loss_limit_with_spectrum():
         sp = spectra.power_law(1.0, 8)
         assert numerics.loss_limit(2.0, which="gen", spectrum=sp) == structured.atom(2.0, sp)
         assert numerics.loss_limit(0.5, which="train", spectrum=sp) == 0
+
+
+def test_float_path_at_late_times():
+    # the contour hugs the left edge (a ~ 1/t): the float64 Newton continuation must not stall at round-off there
+    sp = spectra.power_law(1.0, 200)
+    tr, ge = structured.losses_float([1e6, 1e7], 0.5, sp, gamma=1e-3)
+    with mp.workdps(20):
+        plateau = [float(structured.loss_limit(0.5, sp, gamma=1e-3, train=k)) for k in (True, False)]
+    assert tr == pytest.approx([plateau[0]] * 2, rel=1e-9) and ge == pytest.approx([plateau[1]] * 2, rel=1e-9)
+    tr0, ge0 = structured.losses_float([1e5, 1e7], 0.5, sp)
+    assert tr0[0] == pytest.approx(float(structured.train_loss(1e5, 0.5, sp)), rel=1e-8) and tr0[1] == ge0[1] == 0
