@@ -109,6 +109,7 @@ EXPECTED.update(
         "structured-isotropic-reduction": "proved",  # sigma = 1: inverse Silverstein gives MP's quadratic, g = m
         "structured-gen-rate": "refuted",  # dL_gen/dt = -(4 eta/d) tr(Sigma Sigma_tr e^..) != -4 eta L_tr
         "structured-powerlaw-delta": "confirmed",  # Delta t grows with alpha (n = 100 power law) at lambda = 0.5, 0.9
+        "structured-decay-gd": "proved",  # per-mode GD/weight-decay solution, E[D^2] (SymPy); Eq. 15/GD at sigma = 1
     }
 )
 
