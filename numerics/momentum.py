@@ -75,6 +75,7 @@ __all__ = [
     "loss_limit",
     "losses_float",
     "mode_factor",
+    "mode_factors_float",
     "recurrence",
     "step_bound",
     "train_loss",
@@ -636,6 +637,35 @@ def _x_scaled_np(modes, t, shift):
         osc = base * c4 * np.sin(t * c2 + c3)
         crit = base * (1 + c3 * t)
         x = np.select([kind == 0, kind == 1, kind == 2, kind == 3], [base, over, osc, crit], np.nan)
+    return x
+
+
+def mode_factors_float(ts, h, *, momentum, nesterov=False):
+    """``x_t`` (module docstring) for whole steps ``ts`` and modes ``h`` in float64, shape ``(len(ts), len(h))``:
+    the closed forms of :func:`mode_factor` (two real roots ``A_1 z_1^t + A_2 z_2^t`` for roots with negative real
+    part).  For finite-size predictions: a run's ``D_t - D_inf`` is ``V diag(x_t(h_i)) V^T (D_0 - D_inf)`` in the
+    eigenbasis ``V`` of its ``Sigma_tr`` (claim ``finite-size-representation``)."""
+    beta = float(momentum_value(momentum))
+    nesterov = _flag(nesterov)
+    ts = np.atleast_1d(np.asarray(ts, dtype=float))
+    if np.any(ts < 0) or np.any(ts != np.round(ts)):
+        raise ValueError("ts must be whole numbers of steps >= 0")
+    h = np.atleast_1d(np.asarray(h, dtype=float))
+    if np.any(h < 0) or not np.all(np.isfinite(h)):
+        raise ValueError("h must be finite and >= 0")
+    modes = _modes_np(h, beta, nesterov)
+    x = _x_scaled_np(modes, ts, 0.0)
+    bad = modes[0] == 4
+    if np.any(bad):
+        p, q = modes[6][bad], modes[7][bad]
+        t = ts[:, None]
+        with np.errstate(all="ignore"):
+            s = np.sqrt(np.maximum(p * p - 4 * q, 0.0))
+            z1, z2 = (p + s) / 2, (p - s) / 2
+            x1 = p - beta
+            two = ((x1 - z2) * z1**t + (z1 - x1) * z2**t) / np.where(s == 0, 1, s)
+            dbl = z1**t + t * np.where(t > 0, z1 ** (t - 1), 0.0) * (x1 - z1)
+        x[:, bad] = np.where(s == 0, dbl, two)
     return x
 
 

@@ -59,6 +59,21 @@ def test_closed_form_matches_the_update_rule(h, beta, nesterov):
             assert abs(got - want) <= mpmath.mpf(10) ** -36 * scale, (t, got, want)
 
 
+def test_float_mode_factors():
+    ts = np.array([0, 1, 2, 7, 40, 150])
+    hs = [m[0] for m in MODES]
+    for beta, nesterov in ((0.5, False), (0.5, True), (0.9, False)):
+        ok = [h for h in hs if h < float(M.step_bound(beta, nesterov=nesterov))]
+        got = M.mode_factors_float(ts, ok, momentum=beta, nesterov=nesterov)
+        with mp.workdps(30):
+            want = np.array(
+                [[float(_direct(int(t), mpmath.mpf(h), mpmath.mpf(beta), nesterov)) for h in ok] for t in ts]
+            )
+        m = [max(abs(np.roots([1, -p, q]))) for p, q, _ in (M.recurrence(h, beta, nesterov) for h in ok)]
+        envelope = (ts[:, None] + 1) * np.array(m)[None, :] ** ts[:, None]  # oscillating modes: relative to it
+        assert np.all(np.abs(got - want) <= 1e-12 * np.maximum(np.abs(want), envelope)), (beta, nesterov)
+
+
 def test_critical_mode_is_detected_exactly():
     with mp.workdps(30):
         assert M._mode(mpmath.mpf(0.25), mpmath.mpf(0.25), False)[0] == "crit"
