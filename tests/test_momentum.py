@@ -15,6 +15,7 @@ from mpmath import mp
 import numerics
 from numerics import momentum as M
 from numerics import mp_law
+from numerics._momentum_modes import _mode
 
 
 def _direct(t, h, beta, nesterov):
@@ -76,7 +77,7 @@ def test_float_mode_factors():
 
 def test_critical_mode_is_detected_exactly():
     with mp.workdps(30):
-        assert M._mode(mpmath.mpf(0.25), mpmath.mpf(0.25), False)[0] == "crit"
+        assert _mode(mpmath.mpf(0.25), mpmath.mpf(0.25), False)[0] == "crit"
 
 
 def test_continuation_between_steps():

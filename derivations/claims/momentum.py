@@ -20,6 +20,7 @@ from mpmath import mp
 
 import numerics
 from numerics import momentum as mom
+from numerics._momentum_modes import _mode
 
 from ..checks import compare, is_zero
 from ..claim import Status, Verdict
@@ -249,7 +250,7 @@ def _direct(t, hh, bb, nest):
     return x
 
 
-#: (h, beta, nesterov): every regime of numerics.momentum._mode (GD power, overdamped, critical, underdamped with
+#: (h, beta, nesterov): every regime of numerics._momentum_modes._mode (GD power, overdamped, critical, underdamped with
 #: theta near 0 and near pi/2, heavy-ball negative double/distinct roots, Nesterov h >= 1)
 MODES = (
     (0.3, 0.0, False),
@@ -299,7 +300,7 @@ def _closed_form():
     kinds = []
     with mp.workdps(30):
         for hh, bb, nest in MODES:
-            kinds.append(mom._mode(mpmath.mpf(hh), mpmath.mpf(bb), nest)[0])
+            kinds.append(_mode(mpmath.mpf(hh), mpmath.mpf(bb), nest)[0])
     ok = all(checks.values()) and agree.digits >= 25
     detail = (
         "proved with SymPy: with p = 2 rho cos(theta), q = rho^2 and sigma = beta/rho, x_t = rho^t [sin((t+1)theta) -"
