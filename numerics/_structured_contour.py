@@ -143,9 +143,9 @@ def _check_gd(st, nu_hi, need_positive=True):
     decay variable ``w = -log(1 - k y)``, be positive (``NotImplementedError``)."""
     if st.gd and not st.kf * (nu_hi + st.gf) < 2:
         raise ValueError(
-            f"eta={st.kf / 2:.6g} (per output: eta/d_out) is an unstable GD step for this spectrum: need"
-            f" 0 < eta/d_out < 1/(nu_+ + gamma/2) ="
-            f" {1 / (nu_hi + st.gf):.6g} (nu_+ = {nu_hi:.6g}, the right edge of the spectrum of Sigma_tr)"
+            f"eta is an unstable GD step for this spectrum: eta/d_out = {st.kf / 2:.6g}, need"
+            f" 0 < eta/d_out < 1/(nu_+ + gamma/2) = {1 / (nu_hi + st.gf):.6g}"
+            f" (nu_+ = {nu_hi:.6g}, the right edge of the spectrum of Sigma_tr)"
         )
     if need_positive and st.gd and not st.kf * (nu_hi + st.gf) < 1:
         raise NotImplementedError(
