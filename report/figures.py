@@ -50,6 +50,7 @@ from tqdm.auto import tqdm
 from . import figures_data as fd
 from .figures_data import LEVEL, PhaseData
 from .finite_size_figure import draw_finite_size, finite_size_data
+from .structured_figure import draw_structured_delta, structured_delta_data
 
 __all__ = ["FIGURES", "PhaseData", "draw_figures", "make_figure", "phase_panel", "save_atomic"]
 
@@ -595,6 +596,7 @@ FIGURES: dict[str, tuple[str, Callable, Callable]] = {
     "fig6": ("fig6_late_time", fd.fig6_data, draw_fig6),
     "validity": ("validity_maps", fd.validity_data, draw_validity),
     "finite_size": ("fig_finite_size", finite_size_data, draw_finite_size),
+    "structured_delta": ("fig_structured_delta", structured_delta_data, draw_structured_delta),
 }
 
 
