@@ -17,7 +17,7 @@ from 10 to the theory's ``t_gen*``):
 
 * ``sim``: the run's ``train_loss = D^T Sigma_tr D`` and ``gen_loss_exact = D^T Sigma D`` under exact GD,
   ``D_t = V (1 - 2 eta nu)^t V^T D_0`` -- the simulator's spectral engine.  On every ``--sim-every``-th seed
-  ``sim.train`` itself is run and must give the same numbers to 1e-8 (in practice ~1e-13); the other seeds skip it
+  ``sim.train`` itself is run and must give the same numbers to 1e-8 (measured: <= 7e-12); the other seeds skip it
   to halve the cost (one eigendecomposition instead of two).  The raw observable; its seed spread is large (one
   ``chi^2_1`` per dominant mode: 5-30 %), so the standard error of the mean is the limit.
 * ``cond``: the same draw's loss averaged exactly over the initialisation ``D_0`` (``E D_0 D_0^T = I/d``), given the
