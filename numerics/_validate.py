@@ -19,7 +19,12 @@ def real(name: str, value, *, low=None, low_open: bool = True, high=None, high_o
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real | mpmath.mpf):
         raise ValueError(f"{name} must be a real number, got {value!r}")
-    x = mpmath.mpf(value)
+    if isinstance(value, numbers.Integral):  # numpy integers: mpmath accepts Python ints only
+        x = mpmath.mpf(int(value))
+    elif isinstance(value, mpmath.mpf | float):
+        x = mpmath.mpf(value)
+    else:  # other reals (numpy float32, fractions.Fraction): through float
+        x = mpmath.mpf(float(value))
     if not mpmath.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value!r}")
     lo_txt = "(" if low_open else "["

@@ -22,6 +22,9 @@ finite_size ``fig_finite_size.png``        beyond the paper: per-run scatter of 
                                            (:mod:`report.finite_size_figure`)
 =========== ============================== =============================================================================
 
+Beyond the paper, ``structured_delta`` (``fig_structured_delta.png``, :mod:`report.structured_figure`): Delta t
+against lam for power-law input spectra (alpha = 0, 0.5, 1), the structured theory against simulation.
+
 Conventions: in the loss and accuracy panels colour = simulation (:func:`sim.train`, dashed train, solid
 generalisation), black = theory; diamonds / stars mark where train / generalisation accuracy reaches 95 %, filled
 for theory and open for simulation.  The numbers come from :mod:`report.figures_data` (no matplotlib there);

@@ -67,3 +67,11 @@ def test_approximations_need_lambda_below_one(bad):
 def test_sim_rejects_bad_dims(args):
     with pytest.raises(ValueError, match="d_in|n_train"):
         sim.train_gram(*args)
+
+
+def test_numpy_scalars_are_accepted():
+    import numpy as np
+
+    import numerics
+
+    assert numerics.train_loss(np.int64(30), np.float32(0.5)) == numerics.train_loss(30, float(np.float32(0.5)))
