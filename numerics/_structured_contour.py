@@ -66,11 +66,13 @@ def _rational_terms(g):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _contour(tau, w_lo, w_hi, pole, gd, digits, kappa_frac):
-    """Parabola ``w(u) = w_lo - a + a (u^2 + 2 i u)`` in the decay variable and its trapezoidal plan: returns
-    ``(a, kappa, h, K, inside)``, or ``None`` where the ellipse of :func:`_ellipse_sum` is used instead.
+def _contour(taus, w_lo, w_hi, pole, gd, digits, kappa_frac):
+    """Parabola ``w(u) = w_lo - a + a (u^2 + 2 i u)`` in the decay variable, shared by the terms ``e^{-tau w}``,
+    ``tau`` in ``taus``, and its trapezoidal plan: returns ``(a, h, K, inside)``, or ``None`` where the ellipse of
+    :func:`_ellipse_sum` is used instead.
 
-    ``a = kappa / tau`` balances the cancellation ``e^kappa`` against the node count, with two limits.  GD: the
+    ``a = kappa / max(taus)`` balances the cancellation ``e^kappa`` against the node count (the nodes reach far enough
+    for the slowest decay ``e^{-min(taus) a u^2}``), with two limits.  GD: the
     integrand is ``2 pi i``-periodic in ``w`` (``z = (1 - e^{-w})/k - g``), so the copies of the support at
     ``Im w = 2 pi`` must stay outside the strip ``|Im u| < 0.8`` used by the plan: ``pi^2/(3.24 a) > W + 3.24 a``,
     ``W = w_hi - w_lo``.  Weight decay: the factors ``1/y, 1/y^2`` have a pole at ``w = 0``, which the line
@@ -79,11 +81,11 @@ def _contour(tau, w_lo, w_hi, pole, gd, digits, kappa_frac):
     (``inside = True``)."""
     big = digits * math.log(10)
     kappa = kappa_frac * big
-    a = kappa / tau
+    a = kappa / max(taus)
     if gd:
         width = w_hi - w_lo
         a = min(a, 0.9 * (math.sqrt(width * width + 4 * math.pi**2) - width) / 6.48)
-        if tau * a < 1:  # (1 - k y)^tau hardly decays (tau below a few steps): the ellipse of _ellipse_sum
+        if min(taus) * a < 1:  # (1 - k y)^tau hardly decays (tau below a few steps): the ellipse of _ellipse_sum
             return None
     strip, inside = 0.8, False  # half-width of the strip (< 1, the distance to the edge singularity)
     if pole:
@@ -92,13 +94,13 @@ def _contour(tau, w_lo, w_hi, pole, gd, digits, kappa_frac):
             a, r = w_lo / 2.25, 1.5
         inside = r < 1
         strip = min(strip, 0.8 * abs(r - 1))
-    keff = tau * a
-    umax = math.sqrt((big + 5) / keff + 1)
+    umax = math.sqrt((big + 5) / (min(taus) * a) + 1)
+    keff = max(taus) * a
     h = 2 * math.pi * strip / (big + keff * (strip**2 + 2 * strip) + 5)
     k_max = int(math.ceil(umax / h))
     if k_max > 200_000:
-        raise StructuredError(f"contour needs {k_max} nodes (tau={tau:.3g}, w_lo={w_lo:.3g}, a={a:.3g})")
-    return a, keff, h, k_max, inside
+        raise StructuredError(f"contour needs {k_max} nodes (taus={taus}, w_lo={w_lo:.3g}, a={a:.3g})")
+    return a, h, k_max, inside
 
 
 def _edges(lam, spectrum, kind):
@@ -183,23 +185,24 @@ def _loss_mp(t, lam, spectrum, eta, kind, gamma=0, dynamics="flow", whole_steps=
         if st.g > 0:
             s0, s1 = _real_stieltjes(kind, -st.g, lam, spectrum)
             total += st.g**2 * s1  # the plateau, int g^2/y^2 dM
-        for mult, a0, a1, a2 in _rational_terms(st.g):
-            tau = mult * t
-            plan = _contour(float(tau), w_lo, w_hi, st.g > 0, st.gd, digits, 0.25)
-            if plan is None:
-                total += _ellipse_sum(tau, (a0, a1, a2), st, kind, lam, spectrum, (nu_lo, nu_hi), digits, mean)
-            else:
-                total += _contour_sum(plan, tau, w_lo, (a0, a1, a2), st, kind, lam, spectrum, sig, w, mean)
-            if plan is None or plan[4]:  # residue of e^{-tau w} (A1/y + A2/y^2) S at y = 0 (dw/dy = k there)
-                total += a1 * s0 + a2 * (s1 - tau * st.k * s0)
+        terms = [(mult * t, coeffs) for mult, *coeffs in _rational_terms(st.g)]
+        plan = _contour([float(tau) for tau, _ in terms], w_lo, w_hi, st.g > 0, st.gd, digits, 0.25)
+        if plan is None:
+            for tau, coeffs in terms:
+                total += _ellipse_sum(tau, coeffs, st, kind, lam, spectrum, (nu_lo, nu_hi), digits, mean)
+        else:
+            total += _contour_sum(plan, terms, w_lo, st, kind, lam, spectrum, sig, w, mean)
+        if plan is None or plan[3]:  # residue of e^{-tau w} (A1/y + A2/y^2) S at y = 0 (dw/dy = k there)
+            total += sum(a1 * s0 + a2 * (s1 - tau * st.k * s0) for tau, (_, a1, a2) in terms)
         v = total / 2
     return +v
 
 
-def _contour_sum(plan, tau, w_lo, coeffs, st, kind, lam, spectrum, sig, w, mean):
-    """Trapezoidal sum of ``(1/pi) Im int e^{-tau w} R(y) S(z) dz`` on the parabola of ``plan`` (working
-    precision; the roots ``mu`` are tracked in float64 and polished)."""
-    a_f, kappa, h, k_max, _ = plan
+def _contour_sum(plan, terms, w_lo, st, kind, lam, spectrum, sig, w, mean):
+    """Trapezoidal sums of ``(1/pi) Im int e^{-tau w} R(y) S(z) dz`` on the parabola of ``plan``, one per
+    ``(tau, (A0, A1, A2))`` in ``terms`` (``R = A0 + A1/y + A2/y^2``), added (working precision; the roots ``mu``
+    are tracked in float64 and polished once for all terms)."""
+    a_f, h, k_max, _ = plan
     u = h * np.arange(k_max, -1, -1, dtype=float)  # far end first
     zs_f, _ = st.z_of_w((w_lo - a_f) + a_f * (u**2 + 2j * u), np.exp)
     lam_f = float(lam)
@@ -209,23 +212,25 @@ def _contour_sum(plan, tau, w_lo, coeffs, st, kind, lam, spectrum, sig, w, mean)
         raise StructuredError(f"contour crossing z={zs_f[-1]} is not left of the support (z'(mu) = {fps[-1]})")
     fq = _FixedQ(spectrum, mp.prec)
     tol = mpmath.mpf(2) ** (-mp.prec + 12)
-    a = mpmath.mpf(kappa) / tau
+    a = mpmath.mpf(a_f)
     c = mpmath.mpf(w_lo) - a
     hm = mpmath.mpf(h)
-    a0, a1, a2 = coeffs
-    total = mpmath.mpc(0)
+    totals = [mpmath.mpc(0) for _ in terms]
     for k_idx, m_f, fp in zip(range(k_max, -1, -1), ms_f, fps, strict=True):
         uk = k_idx * hm
         wk = c + a * mpmath.mpc(uk * uk, 2 * uk) if k_idx else c
         z, dz = st.z_of_w(wk, mpmath.exp)
         m, q = _polish(z, m_f, fq, lam, tol, fp)
         y = z + st.g
-        r = a0 + (a1 + a2 / y) / y if st.g > 0 else a0
-        # e^{-tau w} = e^{-tau w_lo} e^{-kappa (u^2 + 2 i u - 1)}
-        e = mpmath.exp(-kappa * mpmath.mpc(uk * uk - 1, 2 * uk))
-        term = e * r * _stieltjes(kind, z, m, q, mean) * dz * a * mpmath.mpc(2 * uk, 2)
-        total += term / 2 if k_idx == 0 else term
-    return hm / mp.pi * total.imag * mpmath.exp(-tau * mpmath.mpf(w_lo))
+        common = _stieltjes(kind, z, m, q, mean) * dz * a * mpmath.mpc(2 * uk, 2) / (2 if k_idx == 0 else 1)
+        phase = mpmath.mpc(uk * uk - 1, 2 * uk)
+        for j, (tau, (a0, a1, a2)) in enumerate(terms):
+            r = a0 + (a1 + a2 / y) / y if st.g > 0 else a0
+            # e^{-tau w} = e^{-tau w_lo} e^{-tau a (u^2 + 2 i u - 1)}
+            totals[j] += mpmath.exp(-tau * a * phase) * r * common
+    return mpmath.fsum(
+        hm / mp.pi * tot.imag * mpmath.exp(-tau * mpmath.mpf(w_lo)) for tot, (tau, _) in zip(totals, terms, strict=True)
+    )
 
 
 def _ellipse_sum(tau, coeffs, st, kind, lam, spectrum, edges, digits, mean):
@@ -286,24 +291,25 @@ def _loss_float(t, lam, spectrum, st, kind, cache):
         cache[kind] = (st.w_float(nu_lo + st.gf), st.w_float(nu_hi + st.gf), plateau, s0, s1, (nu_lo, nu_hi))
     w_lo, w_hi, total, s0, s1, edges = cache[kind]
     sig, w = cache.setdefault("spectrum", _unique(spectrum))
-    for mult, a0, a1, a2 in _rational_terms(st.gf):
-        tau = mult * t
-        plan = _contour(tau, w_lo, w_hi, st.gf > 0, st.gd, 12, 0.15)
-        if plan is None:
+    terms = [(mult * t, coeffs) for mult, *coeffs in _rational_terms(st.gf)]
+    plan = _contour([tau for tau, _ in terms], w_lo, w_hi, st.gf > 0, st.gd, 12, 0.15)
+    if plan is None:
+        for tau, (a0, a1, a2) in terms:
             total += _ellipse_sum(tau, (a0, a1, a2), st, kind, lam, spectrum, edges, None, None)
             total += a1 * s0 + a2 * (s1 - tau * st.kf * s0)
-            continue
-        a, kappa, h, k_max, inside = plan
-        u = h * np.arange(k_max, -1, -1, dtype=float)
-        zs, dz = st.z_of_w((w_lo - a) + a * (u**2 + 2j * u), np.exp)
-        ms = np.array(_mu_float(zs, sig, w, lam))
-        ms[-1] = ms[-1].real
-        qs = (w * sig) @ (1 / (1 + np.outer(sig, ms)))
-        y = zs + st.gf
+        return total / 2
+    a, h, k_max, inside = plan
+    u = h * np.arange(k_max, -1, -1, dtype=float)
+    zs, dz = st.z_of_w((w_lo - a) + a * (u**2 + 2j * u), np.exp)
+    ms = np.array(_mu_float(zs, sig, w, lam))
+    ms[-1] = ms[-1].real
+    qs = (w * sig) @ (1 / (1 + np.outer(sig, ms)))
+    y = zs + st.gf
+    common = _stieltjes(kind, zs, ms, qs, None) * dz * a * (2 * u + 2j)
+    common[-1] /= 2
+    for tau, (a0, a1, a2) in terms:
         r = a0 + (a1 + a2 / y) / y if st.gf > 0 else a0
-        terms = np.exp(-kappa * (u**2 + 2j * u - 1)) * r * _stieltjes(kind, zs, ms, qs, None) * dz * a * (2 * u + 2j)
-        terms[-1] /= 2
-        total += h / math.pi * terms.sum().imag * math.exp(-tau * w_lo)
+        total += h / math.pi * (np.exp(-tau * a * (u**2 + 2j * u - 1)) * r * common).sum().imag * math.exp(-tau * w_lo)
         if inside:
             total += a1 * s0 + a2 * (s1 - tau * st.kf * s0)
     return total / 2
