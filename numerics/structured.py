@@ -70,6 +70,7 @@ __all__ = [
     "StructuredError",
     "atom",
     "crossing_time",
+    "crossing_time_float",
     "gen_loss",
     "gen_loss_rate",
     "left_edge",
@@ -176,25 +177,9 @@ def _illinois(f, a, fa, b, fb, tol=1e-10, maxit=60):
     raise StructuredError("float64 crossing did not converge")
 
 
-def crossing_time(target, lam, spectrum, *, eta=0.01, train=True, gamma=0, dynamics="flow"):
-    """First ``t`` with ``L(t) = target`` (``L`` = :func:`train_loss` or :func:`gen_loss`, GD continued to real
-    ``t``), at the working precision.
-
-    ``0`` if ``target >= L(0)`` (the mean of ``spectrum``); ``None`` if the loss never gets there (its limit
-    :func:`loss_limit` is ``>= target``: the atom of ``G`` for ``lam > 1``, or the weight-decay plateau).  Every mode
-    loss decreases in ``t`` (``c`` and ``r`` do), so the root is unique: bracketed by decades on the float64 path,
-    solved there by the Illinois method in ``log t``, then Newton steps in ``log t`` at the working precision with a
-    float64 central-difference slope, and residual-checked (:class:`StructuredError`)."""
-    target = positive("target", target)
-    lam = positive("lam", lam)
-    eta = positive("eta", eta)
-    mean = _exact_moment(spectrum)
-    if target >= mean:
-        return mpmath.mpf(0)
-    if loss_limit(lam, spectrum, gamma=gamma, train=train) >= target:
-        return None
-    st = _Setting(eta, nonnegative("gamma", gamma), dynamics)
-    kind = "train" if train else "gen"
+def _float_crossing(target, lam, spectrum, eta, kind, st):
+    """``(y, slope)``: ``log t`` of the crossing of ``log L = log target`` on the float64 path (bracketed by decades
+    from ``t = 1e-12/eta``, then the Illinois method) and ``d log L/d log t`` there (central difference)."""
     cache = {}
     log_target = math.log(target)
 
@@ -209,7 +194,48 @@ def crossing_time(target, lam, spectrum, *, eta=0.01, train=True, gamma=0, dynam
             raise StructuredError(f"no crossing of {target} below t = 1e300")
         f_hi = f_float(hi)
     y = _illinois(f_float, lo, f_lo, hi, f_hi)
-    slope = (f_float(y + 1e-4) - f_float(y - 1e-4)) / 2e-4  # d log L / d log t, ~1e-6 relative
+    return y, (f_float(y + 1e-4) - f_float(y - 1e-4)) / 2e-4
+
+
+def _trivial_crossing(target, lam, spectrum, train, gamma):
+    """``0`` if ``target >= L(0)``, ``None`` if the loss never reaches it, else ``False`` (a root to find)."""
+    if target >= _exact_moment(spectrum):
+        return mpmath.mpf(0)
+    if loss_limit(lam, spectrum, gamma=gamma, train=train) >= target:
+        return None
+    return False
+
+
+def crossing_time_float(target, lam, spectrum, *, eta=0.01, train=True, gamma=0, dynamics="flow"):
+    """Float64 :func:`crossing_time` (about 10 digits; for grids and figures): ``0.0``, ``None`` or the first ``t``
+    with ``L(t) = target`` on :func:`losses_float`."""
+    target, lam, eta = positive("target", target), positive("lam", lam), positive("eta", eta)
+    with mp.workdps(20):
+        trivial = _trivial_crossing(target, lam, spectrum, train, gamma)
+    if trivial is not False:
+        return None if trivial is None else 0.0
+    st = _Setting(eta, nonnegative("gamma", gamma), dynamics)
+    return math.exp(_float_crossing(float(target), lam, spectrum, eta, "train" if train else "gen", st)[0])
+
+
+def crossing_time(target, lam, spectrum, *, eta=0.01, train=True, gamma=0, dynamics="flow"):
+    """First ``t`` with ``L(t) = target`` (``L`` = :func:`train_loss` or :func:`gen_loss`, GD continued to real
+    ``t``), at the working precision.
+
+    ``0`` if ``target >= L(0)`` (the mean of ``spectrum``); ``None`` if the loss never gets there (its limit
+    :func:`loss_limit` is ``>= target``: the atom of ``G`` for ``lam > 1``, or the weight-decay plateau).  Every mode
+    loss decreases in ``t`` (``c`` and ``r`` do), so the root is unique: bracketed by decades on the float64 path,
+    solved there by the Illinois method in ``log t`` (:func:`crossing_time_float`), then Newton steps in ``log t`` at
+    the working precision with a float64 central-difference slope, and residual-checked (:class:`StructuredError`)."""
+    target = positive("target", target)
+    lam = positive("lam", lam)
+    eta = positive("eta", eta)
+    trivial = _trivial_crossing(target, lam, spectrum, train, gamma)
+    if trivial is not False:
+        return trivial
+    st = _Setting(eta, nonnegative("gamma", gamma), dynamics)
+    kind = "train" if train else "gen"
+    y, slope = _float_crossing(float(target), lam, spectrum, eta, kind, st)
     tol = mpmath.mpf(2) ** (-mp.prec + 12)
 
     def loss(t):

@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 from tqdm.auto import tqdm
 
 import numerics
@@ -103,36 +102,16 @@ class StructuredDeltaData:
 
 def crossing_times(lam: float, spectrum, *, eta: float = 1e-3, eps: float = 1e-3) -> tuple[float, float]:
     """``(t_tr*, t_gen*)`` in GD steps, float64: the times at which the proportional-limit flow losses of
-    :func:`numerics.structured.losses_float` reach ``eps / 4`` (accuracy Erf(sqrt 2), Eq. 10), by Brent's method in
-    ``log t`` (about 8 digits).  ``lam`` in ``(0, 1)`` (above, ``L_gen`` may stop above the level)."""
+    :mod:`numerics.structured` reach ``eps / 4`` (accuracy Erf(sqrt 2), Eq. 10;
+    :func:`numerics.structured.crossing_time_float`, about 10 digits).  ``lam`` in ``(0, 1)`` (above, ``L_gen`` may
+    stop above the level)."""
     lam = float(lam)
     if not 0 < lam < 1:
         raise ValueError(f"lam must be in (0, 1), got {lam!r}")
     target = float(numerics.loss_at_accuracy(None, eps))
     sp = spectra.validate_spectrum(spectrum)
-    if target >= sp.mean():
-        return 0.0, 0.0
-    if np.all(sp == sp[0]):  # Sigma = c I: L(t; c) = c L_iso(c t), the paper's closed forms (numerics, Eqs. 8-9)
-        c = float(sp[0])
-        g = numerics.grokking_time(lam, eta=eta * c, eps=eps / c)
-        return float(g.t_train), float(g.t_gen)
-    start = math.log(1e-3 / eta)  # L(t) ~ mean(sigma) - 4 eta t mean(sigma^2) there: far above the target
-    roots: list[float] = []
-    for which in (0, 1):
-
-        def f(y, which=which):
-            return math.log(structured.losses_float([math.exp(y)], lam, sp, eta=eta)[which][0] / target)
-
-        lo = start
-        if roots and f(roots[0]) > 0:  # usually t_gen* > t_tr*: search upwards from t_tr*
-            lo = roots[0]
-        hi = lo + math.log(10.0)
-        while f(hi) > 0:  # decades up to the crossing (both losses decrease to 0 for lam < 1)
-            lo, hi = hi, hi + math.log(10.0)
-            if hi > math.log(1e15 / eta):
-                raise ArithmeticError(f"no crossing of the loss {target:g} below t = 1e15 / eta (lam={lam})")
-        roots.append(brentq(f, lo, hi, xtol=1e-7))
-    return math.exp(roots[0]), math.exp(roots[1])
+    t_tr, t_gen = (structured.crossing_time_float(target, lam, sp, eta=eta, train=tr) for tr in (True, False))
+    return float(t_tr), float(t_gen)
 
 
 def _run_times(d_in, lam, sp, seed, steps, plan: Plan):

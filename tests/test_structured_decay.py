@@ -123,6 +123,9 @@ def test_crossing_with_weight_decay_plateau():
         assert t > 0
         v = _structured_contour._loss_mp(t, 0.5, sp, 0.01, "gen", 0.5, "gd", whole_steps=False)
         assert abs(v / (lim * 1.2) - 1) < mpmath.mpf(10) ** -15
+    tf = structured.crossing_time_float(float(lim) * 1.2, 0.5, sp, train=False, gamma=0.5, dynamics="gd")
+    assert tf == pytest.approx(float(t), rel=1e-8)
+    assert structured.crossing_time_float(float(lim) * 0.99, 0.5, sp, train=False, gamma=0.5) is None
 
 
 def test_gd_step_limits():
