@@ -92,11 +92,20 @@ def _mp_quadratic_from_density():
     return disc_ok and density_ok and moments_ok and atom_ok, moments
 
 
-def _losses_ones(kind):
+def _losses_ones(kind, dynamics="flow"):
+    """``(structured, paper)``: the ``kind`` loss as a function of ``(t, lam, gamma=0)`` from
+    :mod:`numerics.structured` with ``spectrum = ones(8)`` and from :mod:`numerics.losses` (``eta_0 = 0.01``)."""
     ones = np.ones(8)
-    if kind == "train":
-        return (lambda t, lam: st.train_loss(t, lam, ones)), (lambda t, lam: numerics.train_loss(t, lam))
-    return (lambda t, lam: st.gen_loss(t, lam, ones)), (lambda t, lam: numerics.gen_loss(t, lam))
+    f_st = st.train_loss if kind == "train" else st.gen_loss
+    f_mp = numerics.train_loss if kind == "train" else numerics.gen_loss
+
+    def lhs(t, lam, gamma=0):
+        return f_st(t, lam, ones, eta=ETA0, gamma=gamma, dynamics=dynamics)
+
+    def rhs(t, lam, gamma=0):
+        return f_mp(t, lam, eta=ETA0, gamma=gamma, dynamics=dynamics)
+
+    return lhs, rhs
 
 
 @claim(
@@ -463,20 +472,6 @@ def _decay_modes_symbolic():
     return rec_ok and flow_ok and var_ok and pf_ok
 
 
-def _decay_pair(kind, dynamics):
-    ones = np.ones(5)
-
-    def lhs(t, lam, gamma):
-        f = st.train_loss if kind == "train" else st.gen_loss
-        return f(t, lam, ones, eta=ETA0, gamma=gamma, dynamics=dynamics)
-
-    def rhs(t, lam, gamma):
-        f = numerics.train_loss if kind == "train" else numerics.gen_loss
-        return f(t, lam, eta=ETA0, gamma=gamma, dynamics=dynamics)
-
-    return lhs, rhs
-
-
 @claim(
     id="structured-decay-gd",
     equations=(3, 15),
@@ -500,7 +495,7 @@ def _decay_gd():
     for kind in ("train", "gen"):
         for dyn in ("flow", "gd"):
             pts = [{"t": p[0], "lam": p[1], "gamma": p[2]} for p in DECAY_POINTS if p[3] == dyn]
-            agree.append(compare(*_decay_pair(kind, dyn), pts, dps=(20, 30)))
+            agree.append(compare(*_losses_ones(kind, dyn), pts, dps=(20, 30)))
     digits = min(a.digits for a in agree)
     detail = (
         "proved with SymPy: per eigenmode nu of Sigma_tr (for any Sigma, since Eq. 3 acts mode by mode in the"
@@ -509,7 +504,7 @@ def _decay_gd():
         " c = exp(-2 eta (nu + g) t); with D_0 = S_0 - T (S_0, T independent, variance s) E[D_t^2] = s (c^2 + r^2),"
         " so E[D D^T] = h(Sigma_tr)/d and L_tr, L_gen are the averages of q (c^2 + r^2)/2 over F and G; the partial"
         " fractions in y = nu + g (statement) cancel identically. Numerically, numerics.structured with"
-        " spectrum = ones(5) (parabolic contour in the decay variable, residue of the pole at nu = -g when the"
+        " spectrum = ones(8) (parabolic contour in the decay variable, residue of the pole at nu = -g when the"
         " contour passes left of it) against numerics.losses (Clenshaw-Curtis quadrature of Eq. 15 / exact GD)"
         f" at (t, lambda, gamma, dynamics) = {', '.join(str(p) for p in DECAY_POINTS)}: "
         + "; ".join(a.summary() for a in agree)
