@@ -198,18 +198,27 @@ def _loss_mp(t, lam, spectrum, eta, kind, gamma=0, dynamics="flow", whole_steps=
     return +v
 
 
+def _parabola(plan, w_lo, st, sig, w, lam):
+    """Float64 nodes of the parabola of ``plan``, far end first: ``(u, z, dz/dw, mu, z'(mu))``, the roots ``mu``
+    tracked by :func:`numerics._silverstein._mu_float` (real at the crossing ``u = 0``).  Raises
+    :class:`StructuredError` unless the crossing lies in a gap left of the support (``z'(mu) > 0`` there)."""
+    a, h, k_max, _ = plan
+    u = h * np.arange(k_max, -1, -1, dtype=float)
+    zs, dz = st.z_of_w((w_lo - a) + a * (u**2 + 2j * u), np.exp)
+    ms = np.array(_mu_float(zs, sig, w, float(lam)))
+    ms[-1] = ms[-1].real
+    fps = 1 / ms**2 - float(lam) * ((sig / (1 + np.outer(ms, sig))) ** 2) @ w
+    if not fps[-1].real > 0:
+        raise StructuredError(f"contour crossing z={zs[-1]} is not left of the support (z'(mu) = {fps[-1]})")
+    return u, zs, dz, ms, fps
+
+
 def _contour_sum(plan, terms, w_lo, st, kind, lam, spectrum, sig, w, mean):
     """Trapezoidal sums of ``(1/pi) Im int e^{-tau w} R(y) S(z) dz`` on the parabola of ``plan``, one per
     ``(tau, (A0, A1, A2))`` in ``terms`` (``R = A0 + A1/y + A2/y^2``), added (working precision; the roots ``mu``
     are tracked in float64 and polished once for all terms)."""
     a_f, h, k_max, _ = plan
-    u = h * np.arange(k_max, -1, -1, dtype=float)  # far end first
-    zs_f, _ = st.z_of_w((w_lo - a_f) + a_f * (u**2 + 2j * u), np.exp)
-    lam_f = float(lam)
-    ms_f = _mu_float(zs_f, sig, w, lam_f)
-    fps = [1 / m**2 - lam_f * np.dot(w, (sig / (1 + sig * m)) ** 2) for m in ms_f]
-    if not fps[-1].real > 0:  # the contour must cross the real axis in a gap, where z'(mu) > 0
-        raise StructuredError(f"contour crossing z={zs_f[-1]} is not left of the support (z'(mu) = {fps[-1]})")
+    _, _, _, ms_f, fps = _parabola(plan, w_lo, st, sig, w, lam)
     fq = _FixedQ(spectrum, mp.prec)
     tol = mpmath.mpf(2) ** (-mp.prec + 12)
     a = mpmath.mpf(a_f)
@@ -299,10 +308,7 @@ def _loss_float(t, lam, spectrum, st, kind, cache):
             total += a1 * s0 + a2 * (s1 - tau * st.kf * s0)
         return total / 2
     a, h, k_max, inside = plan
-    u = h * np.arange(k_max, -1, -1, dtype=float)
-    zs, dz = st.z_of_w((w_lo - a) + a * (u**2 + 2j * u), np.exp)
-    ms = np.array(_mu_float(zs, sig, w, lam))
-    ms[-1] = ms[-1].real
+    u, zs, dz, ms, _ = _parabola(plan, w_lo, st, sig, w, lam)
     qs = (w * sig) @ (1 / (1 + np.outer(sig, ms)))
     y = zs + st.gf
     common = _stieltjes(kind, zs, ms, qs, None) * dz * a * (2 * u + 2j)
